@@ -1,0 +1,1 @@
+"""Pose landmarks: names, skeleton, the Pose record and the model adapter."""

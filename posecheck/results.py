@@ -1,0 +1,97 @@
+"""Per-frame results that the engine produces and the overlay, reports and live window consume."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from posecheck.pose.landmarks import Pose
+
+
+class Verdict(str, enum.Enum):
+    """A rule's verdict on one frame."""
+
+    PASS = "pass"
+    FAIL_LOW = "fail_low"
+    FAIL_HIGH = "fail_high"
+    UNKNOWN = "unknown"  # the landmarks it needs are not visible enough
+
+    @property
+    def failing(self) -> bool:
+        return self in (Verdict.FAIL_LOW, Verdict.FAIL_HIGH)
+
+
+class HoldState(str, enum.Enum):
+    WAITING = "waiting"  # not in the pose (yet), nothing held
+    HOLDING = "holding"  # in the pose with good form: the clock runs
+    PAUSED = "paused"  # a hold was under way and is broken; resets after the grace period
+    DONE = "done"  # target reached for this side
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "critical"  # pauses the hold timer
+    ADVISORY = "advisory"  # only cues
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured quantity on one frame, with what the overlay needs to draw it."""
+
+    measure_id: str
+    label: str  # short human name, e.g. "front knee"
+    value: float  # NaN when the landmarks are not visible enough
+    unit: str  # "deg" or "ratio"
+    landmarks: tuple[str, ...]  # concrete landmark names used, e.g. ("left_hip", "left_knee", ...)
+    anchor: str  # landmark where the value is drawn (the joint for an angle)
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule's state on one frame."""
+
+    rule_id: str
+    measure_id: str
+    value: float  # NaN when unknown
+    verdict: Verdict
+    severity: Severity
+    landmarks: tuple[str, ...]  # concrete landmark names the measurement used (for drawing)
+
+
+@dataclass(frozen=True)
+class HoldStatus:
+    side: str  # "left" / "right" / "both"
+    state: HoldState
+    held_s: float
+    target_s: float
+
+    @property
+    def remaining_s(self) -> float:
+        return max(0.0, self.target_s - self.held_s)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """The one message shown (and later spoken) now."""
+
+    text: str
+    kind: str  # "correction" | "confirmation" | "visibility" | "entry" | "status"
+    rule_id: str | None = None
+    landmarks: tuple[str, ...] = ()  # body part the cue is about, highlighted by the overlay
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything known about one frame after the engine ran."""
+
+    index: int
+    timestamp_s: float
+    pose: Pose | None
+    side: str | None  # working side resolved on this frame ("left"/"right"), None if unknown
+    facing: int  # +1 person faces image right, -1 left, 0 unknown / front view
+    in_pose: bool
+    measurements: dict[str, Measurement] = field(default_factory=dict)
+    checks: tuple[RuleCheck, ...] = ()
+    hold: HoldStatus | None = None
+    holds: tuple[HoldStatus, ...] = ()  # every side's status, for summaries
+    cue: Cue | None = None
+    missing_landmarks: tuple[str, ...] = ()  # needed but not visible / out of frame

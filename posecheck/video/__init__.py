@@ -1,0 +1,1 @@
+"""Video in (files, photos, cameras) and out (annotated files)."""
