@@ -1,0 +1,38 @@
+"""Shared fixtures: the real pose model and real footage live in ../shared beside the checkout.
+
+They are never skipped: CI always has them, so a missing file is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+SHARED_DIR = Path(os.environ.get("POSECHECK_SHARED_DIR", REPO_DIR.parent / "shared"))
+MODEL_PATH = SHARED_DIR / "models" / "pose_landmarker_full.task"
+FOOTAGE_DIR = SHARED_DIR / "data" / "footage"
+SPECS_DIR = REPO_DIR / "stretch_specs"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"required test asset is missing: {path} (CI provides ../shared beside the checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    return _require(MODEL_PATH)
+
+
+@pytest.fixture(scope="session")
+def footage_dir() -> Path:
+    return _require(FOOTAGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def specs_dir() -> Path:
+    return _require(SPECS_DIR)
