@@ -1,0 +1,1 @@
+"""From landmarks to verdicts: smoothing, measurements, rules with hysteresis, hold timer, cues."""

@@ -1,0 +1,37 @@
+"""A choice that changes only after the new evidence has lasted a while: no flip-flopping."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class StickyChoice(Generic[T]):
+    """Holds a value; a different candidate replaces it once seen continuously for `settle_s`.
+
+    The first candidate ever seen is adopted at once. `None` evidence (undecided)
+    neither confirms nor interrupts a pending change.
+    """
+
+    def __init__(self, settle_s: float) -> None:
+        self.settle_s = settle_s
+        self.value: T | None = None
+        self._candidate: T | None = None
+        self._since_s = 0.0
+
+    def update(self, evidence: T | None, t_s: float) -> T | None:
+        if evidence is None:
+            return self.value
+        if self.value is None:
+            self.value = evidence
+        elif evidence == self.value:
+            self._candidate = None
+        elif evidence != self._candidate:
+            self._candidate, self._since_s = evidence, t_s
+        if self._candidate is not None and t_s - self._since_s >= self.settle_s:
+            self.value, self._candidate = self._candidate, None
+        return self.value
+
+    def reset(self) -> None:
+        self.value = self._candidate = None

@@ -1,0 +1,84 @@
+"""Angle and offset maths on landmark coordinates: numpy only, NaN in -> NaN out, never an exception.
+
+Image coordinates have y pointing down; "up" is therefore (0, -1).
+`facing` is +1 when the person faces image-right, -1 when image-left.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+Vector = npt.NDArray[np.float64]
+
+_EPS = 1e-9
+
+
+def joint_angle_deg(a: Vector, vertex: Vector, c: Vector) -> float:
+    """Angle a-vertex-c in degrees (0..180), in 2D or 3D; NaN if a segment has no length."""
+    u = np.asarray(a, dtype=np.float64) - vertex
+    v = np.asarray(c, dtype=np.float64) - vertex
+    norm_uv = float(np.linalg.norm(u) * np.linalg.norm(v))
+    if not math.isfinite(norm_uv) or norm_uv < _EPS:
+        return math.nan
+    cosine = float(np.dot(u, v)) / norm_uv
+    return math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
+
+
+def direction_deg(start: Vector, end: Vector, *, reference: str, facing: int) -> float:
+    """Direction of the segment start->end in the image plane, in degrees.
+
+    reference "vertical": 0 = pointing straight up, +90 = pointing the way the
+    person faces, -90 = pointing behind them, +-180 = straight down.
+    reference "horizontal": 0 = pointing the way the person faces, +90 = up, -90 = down.
+    With facing == 0 (front view, or facing unknown) the image's right counts as forward.
+    """
+    dx = float(end[0] - start[0]) * (facing if facing else 1)
+    up = -float(end[1] - start[1])
+    if not (math.isfinite(dx) and math.isfinite(up)) or math.hypot(dx, up) < _EPS:
+        return math.nan
+    if reference == "vertical":
+        return math.degrees(math.atan2(dx, up))
+    if reference == "horizontal":
+        return math.degrees(math.atan2(up, dx))
+    raise ValueError(f"unknown reference {reference!r}")
+
+
+def inclination_deg(start: Vector, end: Vector, *, reference: str) -> float:
+    """Unsigned angle between the line start-end and the vertical/horizontal (0..90 degrees)."""
+    dx = abs(float(end[0] - start[0]))
+    dy = abs(float(end[1] - start[1]))
+    if not (math.isfinite(dx) and math.isfinite(dy)) or math.hypot(dx, dy) < _EPS:
+        return math.nan
+    if reference == "vertical":
+        return math.degrees(math.atan2(dx, dy))
+    if reference == "horizontal":
+        return math.degrees(math.atan2(dy, dx))
+    raise ValueError(f"unknown reference {reference!r}")
+
+
+def forward_offset(
+    origin: Vector, target: Vector, length_a: Vector, length_b: Vector, *, facing: int
+) -> float:
+    """How far `target` lies ahead of `origin` along the facing direction, in body lengths.
+
+    The body length is the distance length_a-length_b (e.g. the thigh), so the
+    value does not depend on how far the person stands from the camera.
+    Positive = ahead (e.g. knee past the ankle). NaN if facing is unknown.
+    """
+    if facing == 0:
+        return math.nan
+    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    if not math.isfinite(length) or length < _EPS:
+        return math.nan
+    return float(target[0] - origin[0]) * facing / length
+
+
+def vertical_offset(origin: Vector, target: Vector, length_a: Vector, length_b: Vector) -> float:
+    """How far `target` lies above `origin`, in body lengths (positive = higher in the picture)."""
+    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    if not math.isfinite(length) or length < _EPS:
+        return math.nan
+    return -float(target[1] - origin[1]) / length

@@ -1,0 +1,269 @@
+"""The analysis pipeline: source -> pose model -> engine -> overlay -> annotated video and reports.
+
+One function per input kind; the live app reuses the same Engine and Overlay.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.checks.engine import Engine
+from posecheck.errors import OutputError
+from posecheck.overlay import Overlay
+from posecheck.pose.landmarks import Pose
+from posecheck.report import (
+    FrameCsvWriter,
+    ReportContext,
+    SummaryBuilder,
+    plot_timeline,
+    write_summary_json,
+)
+from posecheck.results import FrameResult
+from posecheck.spec.model import StretchSpec
+from posecheck.video.frame import Frame
+from posecheck.video.sinks import VideoFileSink, output_size
+from posecheck.video.sources import FrameSource
+
+ProgressCallback = Callable[[Frame], None]
+
+
+class Detector(Protocol):
+    def detect(self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float) -> Pose | None: ...
+
+
+@dataclass
+class AnalysisResult:
+    """What an analysis produced: the files, the summary, and whether it ran to the end."""
+
+    outputs: dict[str, Path]
+    summary: dict[str, Any]
+    complete: bool
+    interrupted: bool = False
+    person_found: bool = True
+    photo_results: list[tuple[Path, FrameResult]] = field(default_factory=list)
+
+
+@dataclass
+class StageTimes:
+    """Per-frame wall-clock costs, for the benchmark (never used for verdicts)."""
+
+    model_ms: list[float] = field(default_factory=list)
+    other_ms: list[float] = field(default_factory=list)
+
+
+def report_context(spec: StretchSpec, source_name: str) -> ReportContext:
+    return ReportContext(
+        source=source_name,
+        stretch_id=spec.id,
+        stretch_name=spec.name,
+        sides=spec.sides,
+        hold_target_s=spec.hold.target_s,
+        measure_ids=tuple(spec.measurements),
+        measure_units={k: m.unit for k, m in spec.measurements.items()},
+        rule_ids=tuple(r.id for r in spec.rules),
+        rule_severity={r.id: r.severity for r in spec.rules},
+        rule_cues={r.id: r.cue for r in spec.rules},
+        rule_ranges={r.id: (r.min, r.max) for r in spec.rules},
+        rule_measure={r.id: r.measure for r in spec.rules},
+    )
+
+
+def analyze_video(
+    source: FrameSource,
+    spec: StretchSpec,
+    detector: Detector,
+    out_dir: Path,
+    *,
+    write_video: bool = True,
+    progress: ProgressCallback | None = None,
+    times: StageTimes | None = None,
+) -> AnalysisResult:
+    """Judge every frame of a video; an interrupted run still closes every output properly."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = source.name
+    outputs = {
+        "csv": out_dir / f"{stem}.frames.csv",
+        "summary": out_dir / f"{stem}.summary.json",
+        "timeline": out_dir / f"{stem}.timeline.png",
+    }
+    if write_video:
+        outputs["video"] = out_dir / f"{stem}.annotated.mp4"
+    ctx = report_context(spec, source.name if not hasattr(source, "path") else Path(source.path).name)
+    engine = Engine(spec)
+    overlay = Overlay()
+    summary_builder = SummaryBuilder(ctx)
+    scene_wh = output_size(source.size_wh)
+    interrupted = False
+    frames = 0
+    sink: VideoFileSink | None = None
+    try:
+        with FrameCsvWriter(outputs["csv"], ctx) as csv_writer:
+            if write_video:
+                sink = VideoFileSink(outputs["video"], scene_wh, source.fps_hint)
+            try:
+                for frame in source:
+                    started = time.perf_counter()
+                    pose = detector.detect(frame.image_bgr, frame.timestamp_s)
+                    modelled = time.perf_counter()
+                    result = engine.step(pose, frame.timestamp_s, frame.index)
+                    csv_writer.write(result)
+                    summary_builder.add(result)
+                    if sink is not None:
+                        sink.write(_annotate(overlay, frame, result, scene_wh), frame.timestamp_s)
+                    if times is not None:
+                        times.model_ms.append((modelled - started) * 1e3)
+                        times.other_ms.append((time.perf_counter() - modelled) * 1e3)
+                    frames += 1
+                    if progress is not None:
+                        progress(frame)
+            except KeyboardInterrupt:
+                interrupted = True
+    finally:
+        if sink is not None:
+            sink.close()
+    if sink is not None and sink.frames_written == 0:
+        outputs.pop("video", None)
+    problem = source.problem
+    if interrupted:
+        problem = f"interrupted after {frames} frames"
+    elif frames == 0:
+        problem = problem or "no frame could be decoded"
+    summary = summary_builder.summary(
+        complete=not interrupted and not source.truncated,
+        frames_total=source.frame_count_hint,
+        problem=problem,
+    )
+    write_summary_json(outputs["summary"], summary)
+    if frames:
+        plot_timeline(outputs["timeline"], summary_builder.series, subtitle=ctx.source)
+    else:
+        outputs.pop("timeline")
+    return AnalysisResult(
+        outputs=outputs,
+        summary=summary,
+        complete=summary["complete"],
+        interrupted=interrupted,
+        person_found=bool(summary_builder.series.person.any()),
+    )
+
+
+def analyze_photos(
+    source: FrameSource,
+    paths: list[Path],
+    spec: StretchSpec,
+    detector: Detector,
+    out_dir: Path,
+    *,
+    progress: ProgressCallback | None = None,
+) -> AnalysisResult:
+    """A coach's snapshot check: each photo judged on its own, no timer."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    engine = Engine(spec, still_images=True)
+    overlay = Overlay()
+    csv_path = out_dir / f"{source.name}.photos.csv"
+    summary_path = out_dir / f"{source.name}.summary.json"
+    outputs: dict[str, Path] = {"csv": csv_path, "summary": summary_path}
+    photo_results: list[tuple[Path, FrameResult]] = []
+    rule_ids = [r.id for r in spec.rules]
+    interrupted = False
+    try:
+        with csv_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["photo", "pose_found", "in_pose", "side", *spec.measurements, *rule_ids, "cue"])
+            try:
+                for frame, path in zip(source, paths, strict=False):
+                    pose = detector.detect(frame.image_bgr, frame.timestamp_s)
+                    result = engine.step(pose, frame.timestamp_s, frame.index)
+                    photo_results.append((path, result))
+                    annotated = _annotate(overlay, frame, result, output_size(frame.size_wh, 1600))
+                    image_path = out_dir / f"{path.stem}.annotated.jpg"
+                    if not cv2.imwrite(str(image_path), annotated):
+                        raise OutputError(f"cannot write {image_path}: check the folder is writable")
+                    outputs[f"photo:{path.name}"] = image_path
+                    writer.writerow(_photo_row(path, result, spec))
+                    if progress is not None:
+                        progress(frame)
+            except KeyboardInterrupt:
+                interrupted = True
+    except OSError as exc:
+        raise OutputError(f"cannot write {csv_path}: {exc}") from None
+    summary = _photos_summary(spec, photo_results, complete=not interrupted, total=len(paths))
+    write_summary_json(summary_path, summary)
+    return AnalysisResult(
+        outputs=outputs,
+        summary=summary,
+        complete=not interrupted,
+        interrupted=interrupted,
+        person_found=any(r.pose is not None for _, r in photo_results),
+        photo_results=photo_results,
+    )
+
+
+def _annotate(overlay: Overlay, frame: Frame, result: FrameResult, scene_wh: tuple[int, int]) -> Any:
+    if frame.size_wh == scene_wh:
+        scene = frame.image_bgr.copy()
+    else:
+        scene = cv2.resize(frame.image_bgr, scene_wh, interpolation=cv2.INTER_AREA)
+    return overlay.draw(scene, result)
+
+
+def _photo_row(path: Path, result: FrameResult, spec: StretchSpec) -> list[object]:
+    values = [
+        "" if not np.isfinite(m.value) else round(m.value, 3)
+        for m in (result.measurements.get(k) for k in spec.measurements)
+        if m is not None
+    ] or [""] * len(spec.measurements)
+    verdicts = {c.rule_id: c.verdict.value for c in result.checks}
+    return [
+        path.name,
+        result.pose is not None,
+        result.in_pose,
+        result.side or "",
+        *values,
+        *(verdicts.get(r.id, "") for r in spec.rules),
+        result.cue.text if result.cue else "",
+    ]
+
+
+def _photos_summary(
+    spec: StretchSpec, photo_results: list[tuple[Path, FrameResult]], *, complete: bool, total: int
+) -> dict[str, Any]:
+    photos = []
+    for path, result in photo_results:
+        faults = [
+            {"rule": c.rule_id, "severity": c.severity.value, "verdict": c.verdict.value}
+            for c in result.checks
+            if c.verdict.failing and result.in_pose
+        ]
+        photos.append(
+            {
+                "photo": path.name,
+                "person_found": result.pose is not None,
+                "in_pose": result.in_pose,
+                "side": result.side,
+                "measurements": {
+                    k: (round(m.value, 3) if np.isfinite(m.value) else None)
+                    for k, m in result.measurements.items()
+                },
+                "faults": faults,
+                "cue": result.cue.text if result.cue else None,
+            }
+        )
+    return {
+        "kind": "photos",
+        "stretch": {"id": spec.id, "name": spec.name},
+        "complete": complete,
+        "photos_total": total,
+        "photos_analysed": len(photos),
+        "photos_in_pose": sum(p["in_pose"] for p in photos),
+        "photos": photos,
+    }

@@ -1,0 +1,188 @@
+"""Load stretch spec files into `StretchSpec` records, with errors that say where and how to fix."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from posecheck.errors import SpecError
+from posecheck.spec.model import (
+    AngleMeasure,
+    DirectionMeasure,
+    EntryCondition,
+    Hold,
+    InclinationMeasure,
+    OffsetMeasure,
+    Rule,
+    StretchSpec,
+    WorkingSide,
+)
+
+SPECS_ENV = "POSECHECK_SPECS_DIR"
+
+
+def _all_keys(models: tuple[type[BaseModel], ...]) -> tuple[str, ...]:
+    """Every key the language knows, for "did you mean" on a typo'd key."""
+    return tuple(sorted({name for model in models for name in model.model_fields}))
+
+
+_KNOWN_KEYS = _all_keys(
+    (
+        StretchSpec,
+        AngleMeasure,
+        DirectionMeasure,
+        InclinationMeasure,
+        OffsetMeasure,
+        EntryCondition,
+        Rule,
+        WorkingSide,
+        Hold,
+    )
+)
+MEASURE_KINDS = ("angle", "direction", "inclination", "offset")
+
+
+def specs_dir() -> Path:
+    """The folder of bundled specs: $POSECHECK_SPECS_DIR, ./stretch_specs, or the one beside the package."""
+    env = os.environ.get(SPECS_ENV)
+    if env:
+        return Path(env)
+    cwd_dir = Path.cwd() / "stretch_specs"
+    if cwd_dir.is_dir():
+        return cwd_dir
+    return Path(__file__).resolve().parents[2] / "stretch_specs"
+
+
+def list_specs(folder: Path | None = None) -> list[Path]:
+    """Spec files in the catalog folder, sorted by name."""
+    folder = folder or specs_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def find_spec(name_or_path: str, folder: Path | None = None) -> Path:
+    """Resolve `--stretch`: an existing file path, or a spec id from the catalog."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or os.sep in name_or_path:
+        if not path.is_file():
+            raise SpecError(f"spec file {name_or_path} not found")
+        return path
+    catalog = list_specs(folder)
+    for candidate in catalog:
+        if candidate.stem == name_or_path:
+            return candidate
+    ids = [p.stem for p in catalog]
+    close = difflib.get_close_matches(name_or_path, ids, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "run 'posecheck specs' to list them"
+    raise SpecError(f"no stretch spec called '{name_or_path}': {hint}")
+
+
+def load_spec(path: Path | str) -> StretchSpec:
+    """Parse and validate one spec file; any problem is a SpecError naming file, key path and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"spec file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read spec file {path}: {exc}") from None
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        problem = (exc.problem or "invalid YAML").strip()
+        raise SpecError(f"{path}:{line}: not valid YAML: {problem}; check indentation and quoting") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
+    try:
+        spec = StretchSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_describe(path, data, exc)) from None
+    if spec.id != path.stem:
+        line = _line_of(data, ("id",))
+        raise SpecError(
+            f"{path}:{line}: id: '{spec.id}' differs from the file name; rename the file "
+            f"to {spec.id}.yaml or set id: {path.stem}"
+        )
+    return spec
+
+
+def _describe(path: Path, data: Any, exc: ValidationError) -> str:
+    """The first validation error as 'file:line: key.path: what is wrong; how to fix'."""
+    error = exc.errors()[0]
+    loc = _clean_loc(error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+        message = f"unknown key '{key}'" + (f": did you mean '{close[0]}'?" if close else ": remove it")
+    elif kind == "missing":
+        message = f"missing required key '{loc[-1]}': add it"
+    elif kind == "literal_error":
+        message = f"got {error.get('input')!r}; {message.lower()}"
+    elif kind in ("float_parsing", "float_type", "int_parsing"):
+        message = f"got {error.get('input')!r}: write a number"
+    elif message.startswith(("rules[", "entry[")):
+        # Cross-reference errors raised at spec level carry their own key path.
+        head, _, message = message.partition(": ")
+        loc = _parse_path(head)
+    line = _line_of(data, loc)
+    return f"{path}:{line}: {_format_loc(loc) or '(top level)'}: {message}"
+
+
+def _clean_loc(loc: Sequence[int | str]) -> tuple[int | str, ...]:
+    """Drop the discriminator tag pydantic puts in union paths: measurements.knee.angle.points."""
+    return tuple(
+        part
+        for i, part in enumerate(loc)
+        if not (i >= 2 and loc[i - 2] == "measurements" and part in MEASURE_KINDS)
+    )
+
+
+def _parse_path(text: str) -> tuple[int | str, ...]:
+    parts: list[int | str] = []
+    for chunk in text.replace("]", "").split("."):
+        name, _, index = chunk.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(int(index))
+    return tuple(parts)
+
+
+def _format_loc(loc: Sequence[int | str]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line_of(data: Any, loc: Sequence[int | str]) -> int:
+    """1-based line of the deepest node on `loc` that exists in the ruamel document."""
+    line = 1
+    node = data
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                if lc is not None:
+                    line = lc.item(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, dict) and part in node:
+                if lc is not None:
+                    line = lc.key(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    return line

@@ -1,0 +1,277 @@
+"""The spec language: typed records that a stretch_specs/*.yaml file is validated into.
+
+Defaults and bounds live here, once; the loader turns validation failures into
+messages with file, key path and line; the JSON Schema comes from these models too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from posecheck.pose.landmarks import LANDMARK_NAMES, MIDPOINT_PARTS, SIDED_PARTS
+
+# Prefixes resolved per frame: the person's own left/right, the leg ahead/behind
+# along the facing direction, the working/support side of the stretch, and the
+# side nearer to / farther from the camera.
+SIDE_PREFIXES: tuple[str, ...] = ("left", "right", "front", "back", "working", "support", "near", "far")
+
+SPEC_LANDMARK_NAMES: frozenset[str] = frozenset(
+    [*LANDMARK_NAMES]
+    + [f"{prefix}_{part}" for prefix in SIDE_PREFIXES for part in SIDED_PARTS]
+    + [f"mid_{part}" for part in MIDPOINT_PARTS]
+)
+
+# Default tolerances per unit: single-camera MediaPipe angles are good to about 5-8 degrees.
+DEFAULT_HYSTERESIS = {"deg": 5.0, "ratio": 0.03}
+
+
+def _check_landmark(name: str) -> str:
+    if name in SPEC_LANDMARK_NAMES:
+        return name
+    close = difflib.get_close_matches(name, sorted(SPEC_LANDMARK_NAMES), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "use e.g. 'front_knee', 'left_hip', 'mid_shoulder'"
+    raise ValueError(f"unknown landmark '{name}': {hint}")
+
+
+LandmarkName = Annotated[str, Field(description="landmark, e.g. front_knee, left_hip, mid_shoulder")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _MeasureBase(_Strict):
+    label: str | None = Field(None, description="short name shown on screen, e.g. 'front knee'")
+
+    @property
+    def unit(self) -> str:
+        return "deg"
+
+    def landmark_names(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+
+class AngleMeasure(_MeasureBase):
+    """Joint angle at the middle point, 0..180 degrees (180 = straight)."""
+
+    kind: Literal["angle"]
+    points: tuple[LandmarkName, LandmarkName, LandmarkName] = Field(
+        description="[a, joint, c]: the angle is measured at the joint"
+    )
+    space: Literal["image", "world"] = Field(
+        "image",
+        description="image: in the picture plane (best from a true side view); "
+        "world: MediaPipe's 3D estimate (survives an oblique view, noisier)",
+    )
+
+    @field_validator("points")
+    @classmethod
+    def _names(cls, v: tuple[str, str, str]) -> tuple[str, str, str]:
+        for name in v:
+            _check_landmark(name)
+        return v
+
+    def landmark_names(self) -> tuple[str, ...]:
+        return self.points
+
+
+class DirectionMeasure(_MeasureBase):
+    """Signed direction of a segment in the picture: from vertical (0 = up, +90 = pointing the
+    way the person faces) or from horizontal (0 = pointing forward, +90 = up)."""
+
+    kind: Literal["direction"]
+    points: tuple[LandmarkName, LandmarkName] = Field(description="[from, to]")
+    reference: Literal["vertical", "horizontal"] = "vertical"
+
+    @field_validator("points")
+    @classmethod
+    def _names(cls, v: tuple[str, str]) -> tuple[str, str]:
+        for name in v:
+            _check_landmark(name)
+        return v
+
+    def landmark_names(self) -> tuple[str, ...]:
+        return self.points
+
+
+class InclinationMeasure(_MeasureBase):
+    """Unsigned tilt of a segment from the vertical or horizontal, 0..90 degrees."""
+
+    kind: Literal["inclination"]
+    points: tuple[LandmarkName, LandmarkName] = Field(description="[from, to]")
+    reference: Literal["vertical", "horizontal"] = "vertical"
+
+    @field_validator("points")
+    @classmethod
+    def _names(cls, v: tuple[str, str]) -> tuple[str, str]:
+        for name in v:
+            _check_landmark(name)
+        return v
+
+    def landmark_names(self) -> tuple[str, ...]:
+        return self.points
+
+
+class OffsetMeasure(_MeasureBase):
+    """Signed offset of `points[1]` from `points[0]`, divided by the length of the `per` segment.
+
+    axis forward: positive = ahead along the facing direction (needs a side view);
+    axis up: positive = higher in the picture.
+    """
+
+    kind: Literal["offset"]
+    points: tuple[LandmarkName, LandmarkName] = Field(description="[origin, target]")
+    per: tuple[LandmarkName, LandmarkName] = Field(
+        description="body segment whose length is the unit, e.g. [front_hip, front_knee]"
+    )
+    axis: Literal["forward", "up"] = "forward"
+
+    @field_validator("points", "per")
+    @classmethod
+    def _names(cls, v: tuple[str, str]) -> tuple[str, str]:
+        for name in v:
+            _check_landmark(name)
+        return v
+
+    @property
+    def unit(self) -> str:
+        return "ratio"
+
+    def landmark_names(self) -> tuple[str, ...]:
+        return (*self.points, *self.per)
+
+
+Measure = Annotated[
+    AngleMeasure | DirectionMeasure | InclinationMeasure | OffsetMeasure,
+    Field(discriminator="kind"),
+]
+
+
+class _Range(_Strict):
+    min: float | None = Field(None, description="lowest allowed value (omit for no lower limit)")
+    max: float | None = Field(None, description="highest allowed value (omit for no upper limit)")
+
+    @model_validator(mode="after")
+    def _range(self) -> _Range:
+        if self.min is None and self.max is None:
+            raise ValueError("give 'min', 'max' or both: a range with neither allows everything")
+        for bound in (self.min, self.max):
+            if bound is not None and not math.isfinite(bound):
+                raise ValueError("'min' and 'max' must be finite numbers")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"impossible range: min {self.min:g} is not below max {self.max:g}; swap them")
+        return self
+
+
+class EntryCondition(_Range):
+    """One condition that says the person is in the pose at all."""
+
+    measure: str = Field(description="id of a measurement")
+    hysteresis: float | None = Field(None, ge=0, description="default: 5 deg / 0.03 ratio")
+    min_duration_s: float = Field(0.5, ge=0, le=10, description="how long before in/out of pose flips")
+
+
+class Rule(_Range):
+    """A form rule: the measurement must stay in [min, max] or the cue is given."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="lower-case id, e.g. knee-over-ankle")
+    measure: str = Field(description="id of a measurement")
+    severity: Literal["critical", "advisory"] = Field(
+        description="critical: pauses the hold timer while failing; advisory: only cues"
+    )
+    cue: str = Field(min_length=3, description="correction, short and actionable")
+    cue_low: str | None = Field(None, description="correction when below min (default: cue)")
+    cue_high: str | None = Field(None, description="correction when above max (default: cue)")
+    confirm: str | None = Field(None, description="said once the fault is fixed")
+    hysteresis: float | None = Field(
+        None, ge=0, description="how far back inside the range a value must come to pass again"
+    )
+    min_duration_s: float = Field(0.4, ge=0, le=10, description="a verdict must persist this long to flip")
+
+
+class WorkingSide(_Strict):
+    detect: Literal["left", "right", "front-leg", "back-leg", "bent-knee", "near-side"] = Field(
+        "front-leg",
+        description="fixed side, or decided from the pose: the leg ahead (front-leg), "
+        "behind (back-leg), the more bent knee (bent-knee), the side nearer the camera",
+    )
+    settle_s: float = Field(0.8, ge=0, le=10, description="evidence needed before the side changes")
+
+
+class Hold(_Strict):
+    target_s: float = Field(gt=0, le=600, description="seconds to hold, per side")
+    grace_s: float = Field(2.0, ge=0, le=30, description="a broken hold resets after this long")
+    per_side: bool = Field(True, description="hold each side (left, then right, in any order)")
+
+
+class StretchSpec(_Strict):
+    """One stretch: how to see it, how to judge it, how long to hold it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="file name without .yaml")
+    name: str
+    summary: str = Field("", description="one line on how the stretch is done")
+    source: str = Field("", description="where the cues and holds come from")
+    view: Literal["side", "front", "any"] = Field(description="camera view the stretch needs")
+    mode: Literal["hold"] = "hold"
+    min_visibility: float = Field(0.5, ge=0, le=1, description="landmark visibility needed to measure")
+    working_side: WorkingSide = Field(default_factory=lambda: WorkingSide())
+    hold: Hold
+    entry_cue: str = Field(description="shown until the person is in the pose")
+    measurements: dict[str, Measure]
+    entry: tuple[EntryCondition, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...] = Field(min_length=1)
+    safety: str = Field("", description="spec-specific caution, shown once")
+
+    @field_validator("measurements")
+    @classmethod
+    def _measure_ids(cls, v: dict[str, Measure]) -> dict[str, Measure]:
+        for key in v:
+            if not key.replace("_", "").isalnum() or not key[0].isalpha():
+                raise ValueError(f"measurement id '{key}' must be letters, digits and _")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> StretchSpec:
+        known = sorted(self.measurements)
+        groups: list[tuple[str, tuple[EntryCondition | Rule, ...]]] = [
+            ("entry", self.entry),
+            ("rules", self.rules),
+        ]
+        for where, items in groups:
+            for i, item in enumerate(items):
+                if item.measure not in self.measurements:
+                    close = difflib.get_close_matches(item.measure, known, n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else f"defined: {', '.join(known)}"
+                    raise ValueError(f"{where}[{i}].measure: unknown measurement '{item.measure}': {hint}")
+        ids = [rule.id for rule in self.rules]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"rule ids must be unique: {', '.join(duplicates)} appears twice")
+        for i, rule in enumerate(self.rules):
+            unit = self.measurements[rule.measure].unit
+            width = (rule.max if rule.max is not None else math.inf) - (
+                rule.min if rule.min is not None else -math.inf
+            )
+            h = self.hysteresis_for(rule)
+            if rule.min is not None and rule.max is not None and h * 2 >= width:
+                raise ValueError(
+                    f"rules[{i}].hysteresis: {h:g} {unit} is too wide for the range "
+                    f"[{rule.min:g}, {rule.max:g}]: make it less than half the range"
+                )
+        return self
+
+    def hysteresis_for(self, item: Rule | EntryCondition) -> float:
+        if item.hysteresis is not None:
+            return item.hysteresis
+        return DEFAULT_HYSTERESIS[self.measurements[item.measure].unit]
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides that each get a hold: ("left", "right"), one fixed side, or ("both",)."""
+        if self.working_side.detect in ("left", "right"):
+            return (self.working_side.detect,)
+        return ("left", "right") if self.hold.per_side else ("both",)

@@ -1,0 +1,237 @@
+"""Video output: H.264 MP4 files that play in a browser and keep the source's timing."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar, cast
+
+import av
+import av.container
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.errors import OutputError
+
+# 90 kHz is the usual video clock: fine enough that any real frame rate keeps its timing.
+_TIME_BASE = Fraction(1, 90_000)
+# Encoded frames waiting in memory (720p BGR is ~2.8 MB each); enough to ride out
+# x264's bursts without letting a slow encoder hoard memory.
+_ENCODE_QUEUE_FRAMES = 8
+# How often a blocked writer re-checks whether the encoder thread died.
+_POLL_S = 0.05
+# MP4 and friends take `movflags`; putting the index first lets browsers start playing at once.
+_FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
+
+_SinkT = TypeVar("_SinkT", bound="VideoFileSink")
+
+
+def output_size(size_wh: tuple[int, int], max_long_side: int = 1280) -> tuple[int, int]:
+    """Shrink (never enlarge) to at most `max_long_side` px on the long side, keeping aspect.
+
+    Both sides come out even, as yuv420p requires.
+    """
+    width_px, height_px = size_wh
+    if width_px < 2 or height_px < 2:
+        raise ValueError(f"cannot make a video of size {width_px}x{height_px}")
+    long_px = max(width_px, height_px)
+    if long_px > max_long_side:
+        # Integer rounding so 1920x1080 -> 1280x720 exactly, with no float drift.
+        width_px = (width_px * max_long_side + long_px // 2) // long_px
+        height_px = (height_px * max_long_side + long_px // 2) // long_px
+    return max(2, width_px - width_px % 2), max(2, height_px - height_px % 2)
+
+
+def _reason(error: BaseException) -> str:
+    """The human part of an FFmpeg/OS error, without errno numbers and repeated paths."""
+    strerror = getattr(error, "strerror", None)
+    return str(strerror) if strerror else str(error)
+
+
+class _Close:
+    """Queue marker: flush the encoder and close the file."""
+
+
+class VideoFileSink:
+    """Writes BGR frames to an H.264 (yuv420p, CRF 23) MP4 at their given timestamps.
+
+    Encoding and muxing run in a background thread. Use as a context manager:
+    leaving the block, even through an exception or Ctrl-C, flushes what was
+    written so far into a playable file. If no frame was written, no file is left.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        size_wh: tuple[int, int],
+        fps_hint: float | None = None,
+        *,
+        crf: int = 23,
+        preset: str = "veryfast",
+    ) -> None:
+        self.path = Path(path)
+        width_px, height_px = size_wh
+        # yuv420p needs even sizes; trim a pixel rather than fail.
+        self.size_wh = (width_px - width_px % 2, height_px - height_px % 2)
+        if min(self.size_wh) < 2:
+            raise ValueError(f"cannot make a video of size {width_px}x{height_px}")
+        self.frames_written = 0
+        self.frames_skipped = 0
+        self._first_timestamp_s: float | None = None
+        self._last_pts: int | None = None
+        self._closed = False
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[npt.NDArray[np.uint8] | tuple[npt.NDArray[np.uint8], int] | _Close]
+        self._queue = queue.Queue(_ENCODE_QUEUE_FRAMES)
+
+        options = {"movflags": "+faststart"} if self.path.suffix.lower() in _FASTSTART_SUFFIXES else {}
+        try:
+            # PyAV creates the file only when the first frame is muxed; create it now so a
+            # bad folder or permission fails here, not in the encoder thread.
+            self.path.open("wb").close()
+            self._container = av.open(str(self.path), mode="w", options=options)
+        except (av.FFmpegError, OSError, ValueError) as error:
+            raise OutputError(
+                f"Cannot create video file {self.path} ({_reason(error)}); check that the folder "
+                "exists, is writable and the name ends in .mp4."
+            ) from error
+        try:
+            # A frame rate hint only fills in stream metadata; timing comes from the pts.
+            rate = Fraction(fps_hint).limit_denominator(1001) if fps_hint else Fraction(30)
+            stream = self._container.add_stream(
+                "libx264", rate=rate, options={"crf": str(crf), "preset": preset}
+            )
+            stream.width, stream.height = self.size_wh
+            stream.pix_fmt = "yuv420p"
+            stream.codec_context.time_base = _TIME_BASE
+            stream.time_base = _TIME_BASE
+            # cv2's BGR->I420 is BT.601 limited range: say so, or players guess BT.709 for HD.
+            stream.codec_context.color_range = 1  # AVCOL_RANGE_MPEG
+            stream.codec_context.colorspace = 6  # AVCOL_SPC_SMPTE170M
+        except (av.FFmpegError, ValueError) as error:
+            self._container.close()
+            raise OutputError(
+                f"Cannot set up the H.264 encoder for {self.path} ({_reason(error)}); "
+                "reinstall PyAV (pip install --force-reinstall av)."
+            ) from error
+        self._stream = stream
+        self._thread = threading.Thread(
+            target=self._run_encoder, name=f"posecheck-encode-{self.path.stem}", daemon=True
+        )
+        self._thread.start()
+
+    def write(self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float) -> bool:
+        """Queue one frame shown from `timestamp_s`; False if skipped as not later than the last.
+
+        The image is copied (and resized to `size_wh` if needed), so the caller may
+        reuse its buffer at once.
+        """
+        if self._closed:
+            raise RuntimeError(f"write() after close() on the video sink for {self.path}")
+        self._raise_if_failed()
+        if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
+            raise ValueError(f"expected a HxWx3 uint8 BGR image, got {image_bgr.shape} {image_bgr.dtype}")
+        if self._first_timestamp_s is None:
+            self._first_timestamp_s = timestamp_s
+        pts = round((timestamp_s - self._first_timestamp_s) / _TIME_BASE)
+        if self._last_pts is not None and pts <= self._last_pts:
+            self.frames_skipped += 1
+            return False
+        self._last_pts = pts
+        height_px, width_px = image_bgr.shape[:2]
+        if (width_px, height_px) == self.size_wh:
+            image_copy = image_bgr.copy()
+        else:
+            shrinking = width_px > self.size_wh[0]
+            image_copy = cast(
+                "npt.NDArray[np.uint8]",
+                cv2.resize(
+                    image_bgr,
+                    self.size_wh,
+                    interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR,
+                ),
+            )
+        self._put((image_copy, pts))
+        return True
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(OutputError):  # a dead encoder is reported below
+            self._put(_Close())
+        self._thread.join()
+        if self.frames_written == 0:
+            # An MP4 without pictures will not play; leave nothing rather than a broken file.
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        self._raise_if_failed()
+
+    def __enter__(self: _SinkT) -> _SinkT:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        # Already failing: finish the file, but let the original exception speak.
+        with contextlib.suppress(OutputError):
+            self.close()
+
+    def _put(self, item: tuple[npt.NDArray[np.uint8], int] | _Close) -> None:
+        """Queue for the encoder, waiting while it catches up; fail if it has died."""
+        while True:
+            try:
+                self._queue.put(item, timeout=_POLL_S)
+                return
+            except queue.Full:
+                if not self._thread.is_alive():
+                    self._raise_if_failed()
+                    return
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise OutputError(
+                f"Writing video {self.path} failed ({_reason(self._error)}); check free disk space "
+                "and that the file is not open elsewhere, then try again."
+            ) from self._error
+
+    def _run_encoder(self) -> None:
+        """Encoder thread: convert, encode and mux until told to close."""
+        stream = self._stream
+        try:
+            while True:
+                item = self._queue.get()
+                if isinstance(item, _Close):
+                    break
+                image_bgr, pts = item
+                # cv2 converts to planar I420 far faster than swscale does from bgr24.
+                image_i420 = cast("npt.NDArray[np.uint8]", cv2.cvtColor(image_bgr, cv2.COLOR_BGR2YUV_I420))
+                frame = av.VideoFrame.from_ndarray(image_i420, format="yuv420p")
+                frame.pts = pts
+                frame.time_base = _TIME_BASE
+                self._container.mux(stream.encode(frame))
+                self.frames_written += 1
+        except BaseException as error:
+            self._error = error
+        # Always try to finish the file so the frames encoded so far stay playable.
+        try:
+            self._container.mux(stream.encode(None))
+        except BaseException as error:
+            self._error = self._error or error
+        try:
+            self._container.close()
+        except BaseException as error:
+            self._error = self._error or error

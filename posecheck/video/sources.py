@@ -1,0 +1,438 @@
+"""Frame sources: video files (PyAV) and photos (OpenCV), all yielding upright BGR `Frame`s.
+
+`open_source(path)` picks the right source for a path. Every source is a context
+manager and an iterable of `Frame`; iterate it once, inside its `with` block.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Generator, Iterator
+from fractions import Fraction
+from itertools import chain
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar, cast
+
+import av
+import av.container
+import av.video
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.errors import SourceError
+from posecheck.video.frame import Frame
+
+PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
+
+# Decoded 1080p BGR frames are ~6 MB each: a few are enough to keep the model fed
+# while the decoder runs ahead on the other core.
+_DECODE_QUEUE_FRAMES = 4
+# How often a blocked producer re-checks whether the consumer has gone away.
+_POLL_S = 0.05
+# Decoding one frame takes milliseconds; this only guards against a wedged decoder.
+_JOIN_TIMEOUT_S = 10.0
+# A damaged stretch of a file makes the decoder reject packets one after another;
+# past this many in a row the rest of the file is treated as unreadable.
+_MAX_CONSECUTIVE_BAD_PACKETS = 50
+
+# Clockwise degrees -> the cv2.rotate code that turns the decoded picture upright.
+_CLOCKWISE_ROTATE_CODES = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+# FFmpeg renders .txt/.nfo files and the like as "ANSI art" video; nobody films a stretch
+# in those, so they count as unreadable rather than as a one-frame picture of text.
+_TEXT_ART_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
+
+_SourceT = TypeVar("_SourceT", bound="FrameSource")
+
+
+def open_source(path: str | os.PathLike[str]) -> FrameSource:
+    """Open a video file, a photo, or a folder of photos as a `FrameSource`.
+
+    Folders and photo files (.jpg .jpeg .png .webp .bmp) become an `ImageSource`;
+    anything else is handed to PyAV as a video (GIFs included).
+    """
+    source_path = Path(path)
+    if not source_path.exists():
+        raise SourceError(f"Input {source_path} not found: check the path and try again.")
+    if source_path.is_dir() or source_path.suffix.lower() in PHOTO_SUFFIXES:
+        return ImageSource(source_path)
+    return VideoFileSource(source_path)
+
+
+class FrameSource(ABC):
+    """Something that yields upright BGR frames with strictly increasing timestamps.
+
+    Attributes:
+        name: stem used to name output files.
+        size_wh: upright (width, height) in pixels of the first frame.
+        is_video: True for moving pictures (timestamps are real time).
+        fps_hint, frame_count_hint, duration_s_hint: container estimates for
+            progress bars; None when unknown. Never use them for timing.
+        rotation_deg: clockwise rotation applied to make pictures upright (0/90/180/270).
+        truncated: after iteration, True if reading stopped before the end.
+        problem: after iteration, why reading stopped early or what was skipped.
+    """
+
+    name: str
+    size_wh: tuple[int, int]
+    is_video: bool
+    fps_hint: float | None = None
+    frame_count_hint: int | None = None
+    duration_s_hint: float | None = None
+    rotation_deg: int = 0
+    truncated: bool = False
+    problem: str | None = None
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Frame]:
+        """Yield the frames in presentation order."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release files and threads; safe to call more than once."""
+
+    def __enter__(self: _SourceT) -> _SourceT:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _not_readable(path: Path, reason: str) -> SourceError:
+    return SourceError(
+        f"{path} is not a video or photo posecheck can read ({reason}); check that the "
+        "file was copied completely and is a common format such as MP4, MOV, WebM, GIF, "
+        "JPEG or PNG."
+    )
+
+
+class _End:
+    """Queue marker: the decoder thread has finished (truncated/problem are set)."""
+
+
+class _Failed:
+    """Queue marker carrying an unexpected exception from the decoder thread."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class VideoFileSource(FrameSource):
+    """A video file decoded by PyAV in a background thread.
+
+    Timestamps come from the container (`pts * time_base`, first frame at 0.0), so
+    variable frame rate files keep their real timing. Frames whose timestamp would
+    not increase by a whole millisecond are dropped (counted in `frames_dropped`),
+    so `round(timestamp_s * 1000)` and `int(timestamp_s * 1000)` are strictly
+    increasing too, as MediaPipe's VIDEO mode requires.
+    """
+
+    is_video = True
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.name = self.path.stem
+        self.frames_dropped = 0
+        self._started = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._queue: queue.Queue[Frame | _End | _Failed] = queue.Queue(_DECODE_QUEUE_FRAMES)
+        self._bad_packets = 0
+        self._last_error: str | None = None
+        self._fatal_error: str | None = None
+        self._frames_decoded = 0
+        try:
+            # Odd tags in phone files must not stop us reading the pictures.
+            self._container = av.open(str(self.path), metadata_errors="replace")
+        except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
+            raise _not_readable(self.path, _reason(error)) from error
+        try:
+            self._init_stream()
+        except BaseException:
+            self._container.close()
+            raise
+
+    def _init_stream(self) -> None:
+        container = self._container
+        if not container.streams.video:
+            raise _not_readable(self.path, "it has no video stream")
+        stream = container.streams.video[0]
+        if stream.codec_context.name in _TEXT_ART_CODECS:
+            raise _not_readable(self.path, "it is text, not pictures")
+        # Frame + slice threads: PyAV releases the GIL while decoding.
+        stream.thread_type = "AUTO"
+        self._stream = stream
+        self._time_base = stream.time_base
+
+        self.fps_hint = _positive_float(stream.average_rate) or _positive_float(stream.guessed_rate)
+        self.duration_s_hint = None
+        if stream.duration and stream.time_base:
+            self.duration_s_hint = float(stream.duration * stream.time_base)
+        elif container.duration:
+            self.duration_s_hint = container.duration / av.time_base
+        self.frame_count_hint = stream.frames or None
+        if self.frame_count_hint is None and self.duration_s_hint and self.fps_hint:
+            self.frame_count_hint = round(self.duration_s_hint * self.fps_hint)
+
+        # Decode the first frame now: it proves the file is readable and carries
+        # the display matrix, which decides the upright size.
+        self._decoded = self._decode_all()
+        first = next(self._decoded, None)
+        if first is None:
+            reason = self._fatal_error or self._last_error or "no frame could be decoded"
+            raise SourceError(
+                f"{self.path} has no picture that can be decoded ({reason}); "
+                "the file may be damaged or incomplete, so copy or export it again."
+            )
+        self._first = first
+        # PyAV reports the counterclockwise angle of the display matrix; phones
+        # use +-90 for portrait. Snap odd angles to the nearest quarter turn.
+        counterclockwise_deg = round(first.rotation / 90) * 90 % 360
+        self.rotation_deg = -counterclockwise_deg % 360
+        width_px, height_px = first.width, first.height
+        if self.rotation_deg in (90, 270):
+            width_px, height_px = height_px, width_px
+        self.size_wh = (width_px, height_px)
+
+    def _decode_all(self) -> Generator[av.VideoFrame, None, None]:
+        """Yield decoded frames, skipping damaged packets and stopping at unreadable data."""
+        consecutive_bad = 0
+        try:
+            for packet in self._container.demux(self._stream):
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError as error:
+                    # A cut-off last packet or a damaged stretch: skip it and see
+                    # whether the decoder recovers at the next keyframe.
+                    self._bad_packets += 1
+                    self._last_error = _reason(error)
+                    consecutive_bad += 1
+                    if consecutive_bad > _MAX_CONSECUTIVE_BAD_PACKETS:
+                        self._fatal_error = _reason(error)
+                        return
+                    continue
+                consecutive_bad = 0
+                for frame in frames:
+                    self._frames_decoded += 1
+                    yield frame
+        except av.FFmpegError as error:
+            self._fatal_error = _reason(error)
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._started or self._closed:
+            raise RuntimeError("a VideoFileSource can be read only once; open the file again")
+        self._started = True
+        self._thread = threading.Thread(
+            target=self._run_decoder, name=f"posecheck-decode-{self.name}", daemon=True
+        )
+        self._thread.start()
+        try:
+            while True:
+                item = self._queue.get()
+                if isinstance(item, _End):
+                    return
+                if isinstance(item, _Failed):
+                    raise item.error
+                yield item
+        finally:
+            # Runs on exhaustion, on error and when the consumer stops early.
+            self._stop_decoder()
+
+    def _run_decoder(self) -> None:
+        """Decoder thread: convert frames to upright BGR and queue them."""
+        try:
+            first_pts: int | None = None
+            last_timestamp_s: float | None = None
+            index = 0
+            for av_frame in chain([self._first], self._decoded):
+                if self._stop.is_set():
+                    return
+                timestamp_s, first_pts = self._timestamp_s(av_frame, first_pts, last_timestamp_s)
+                if last_timestamp_s is not None and not _advances_ms(last_timestamp_s, timestamp_s):
+                    self.frames_dropped += 1
+                    continue
+                image_bgr = self._upright_bgr(av_frame)
+                if not self._put(Frame(image_bgr, index, timestamp_s)):
+                    return
+                last_timestamp_s = timestamp_s
+                index += 1
+            self._finish_report()
+            self._put(_End())
+        except BaseException as error:  # hand anything unexpected to the consumer
+            self._put(_Failed(error))
+
+    def _timestamp_s(
+        self, av_frame: av.VideoFrame, first_pts: int | None, last_timestamp_s: float | None
+    ) -> tuple[float, int | None]:
+        """Presentation time relative to the first frame, and the first frame's pts."""
+        pts = av_frame.pts
+        if pts is None:
+            # Only raw elementary streams lack timestamps; nothing better exists.
+            step_s = 1.0 / (self.fps_hint or 30.0)
+            return (0.0 if last_timestamp_s is None else last_timestamp_s + step_s), first_pts
+        if first_pts is None:
+            first_pts = pts
+        time_base = av_frame.time_base or self._time_base
+        if time_base is None:
+            raise SourceError(f"{self.path} has timestamps without a time base; re-export the video.")
+        return float((pts - first_pts) * time_base), first_pts
+
+    def _upright_bgr(self, av_frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
+        image_bgr = cast("npt.NDArray[np.uint8]", av_frame.to_ndarray(format="bgr24"))
+        rotate_code = _CLOCKWISE_ROTATE_CODES.get(self.rotation_deg)
+        if rotate_code is not None:
+            image_bgr = cast("npt.NDArray[np.uint8]", cv2.rotate(image_bgr, rotate_code))
+        return image_bgr
+
+    def _finish_report(self) -> None:
+        """Decide whether reading stopped early, from errors and the container's frame count."""
+        expected = self._stream.frames
+        # A cut file often ends on a clean packet boundary without any error, so
+        # compare with the count in the container index; allow a little slack for
+        # frames an edit list hides.
+        missing = expected - self._frames_decoded if expected else 0
+        short = missing > max(2, expected // 100)
+        if self._fatal_error is not None:
+            self.truncated = True
+            self.problem = (
+                f"{self.path.name} could not be read past frame {self._frames_decoded} "
+                f"({self._fatal_error}); the file may be damaged or incomplete."
+            )
+        elif short:
+            self.truncated = True
+            self.problem = (
+                f"{self.path.name} ends early: {self._frames_decoded} of {expected} frames "
+                "could be decoded; the file may be cut off or still being copied."
+            )
+        elif self._bad_packets:
+            self.problem = (
+                f"{self.path.name} has {self._bad_packets} damaged packet(s) that were "
+                f"skipped ({self._last_error})."
+            )
+
+    def _put(self, item: Frame | _End | _Failed) -> bool:
+        """Queue an item unless the consumer has gone; False means stop decoding."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _stop_decoder(self) -> None:
+        self._stop.set()
+        # Free queue slots so a producer blocked in put() notices the stop at once.
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        if self._thread is not None:
+            self._thread.join(_JOIN_TIMEOUT_S)
+
+    def close(self) -> None:
+        """Stop the decoder thread and close the file."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop_decoder()
+        if self._thread is not None and self._thread.is_alive():
+            return  # never close a container a wedged decoder is still using
+        self._decoded.close()
+        self._container.close()
+
+
+def _reason(error: BaseException) -> str:
+    """The human part of an FFmpeg/OS error, without errno numbers and repeated paths."""
+    strerror = getattr(error, "strerror", None)
+    return str(strerror) if strerror else str(error)
+
+
+def _positive_float(value: Fraction | int | float | None) -> float | None:
+    return float(value) if value else None
+
+
+def _advances_ms(previous_s: float, current_s: float) -> bool:
+    """True if `current_s` is later by enough that whole-millisecond stamps increase."""
+    return (
+        current_s > previous_s
+        and round(current_s * 1000) > round(previous_s * 1000)
+        and int(current_s * 1000) > int(previous_s * 1000)
+    )
+
+
+class ImageSource(FrameSource):
+    """One photo, or every photo in a folder sorted by file name.
+
+    Frame `index` i comes from `paths[i]`; `current_path` is the photo last yielded.
+    Photos are read with EXIF orientation applied. `size_wh` is the first photo's
+    size: photos in a folder may differ, so use each `Frame.size_wh`.
+    """
+
+    is_video = False
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.name = self.path.stem if self.path.is_file() else self.path.name
+        if self.path.is_dir():
+            self.paths = sorted(
+                (
+                    child
+                    for child in self.path.iterdir()
+                    # Dot files are editor and macOS metadata, not photos.
+                    if child.suffix.lower() in PHOTO_SUFFIXES
+                    and child.is_file()
+                    and not child.name.startswith(".")
+                ),
+                key=lambda child: child.name,
+            )
+            if not self.paths:
+                suffixes = " ".join(sorted(PHOTO_SUFFIXES))
+                raise SourceError(
+                    f"Folder {self.path} holds no photos ({suffixes}); "
+                    "add photos to it or pass a video file instead."
+                )
+        else:
+            self.paths = [self.path]
+        self.current_path: Path | None = None
+        self.frame_count_hint = len(self.paths)
+        self._first_bgr: npt.NDArray[np.uint8] | None = _read_photo(self.paths[0])
+        height_px, width_px = self._first_bgr.shape[:2]
+        self.size_wh = (width_px, height_px)
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index, photo_path in enumerate(self.paths):
+            if index == 0 and self._first_bgr is not None:
+                image_bgr, self._first_bgr = self._first_bgr, None
+            else:
+                image_bgr = _read_photo(photo_path)
+            self.current_path = photo_path
+            yield Frame(image_bgr, index, float(index))
+
+    def close(self) -> None:
+        """Drop the cached first photo; photos hold no open files."""
+        self._first_bgr = None
+
+
+def _read_photo(path: Path) -> npt.NDArray[np.uint8]:
+    # IMREAD_COLOR applies the EXIF orientation and drops alpha and 16-bit depth.
+    image_bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image_bgr is None:
+        raise _not_readable(path, "the photo cannot be decoded")
+    return cast("npt.NDArray[np.uint8]", image_bgr)
