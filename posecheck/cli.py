@@ -50,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         "their verdicts (no hold timer).",
     )
     analyze.add_argument("input", help="video file, photo, or folder of photos")
-    analyze.add_argument("--stretch", "-s", required=True, help="spec id (see 'posecheck specs') or spec file")
+    analyze.add_argument(
+        "--stretch", "-s", required=True, help="spec id (see 'posecheck specs') or spec file"
+    )
     analyze.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")

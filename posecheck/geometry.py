@@ -82,3 +82,13 @@ def vertical_offset(origin: Vector, target: Vector, length_a: Vector, length_b: 
     if not math.isfinite(length) or length < _EPS:
         return math.nan
     return -float(target[1] - origin[1]) / length
+
+
+def segment_angle_deg(a0: Vector, a1: Vector, b0: Vector, b1: Vector) -> float:
+    """Angle between the directions a0->a1 and b0->b1 (0..180 degrees), in 2D or 3D."""
+    u = np.asarray(a1, dtype=np.float64) - a0
+    v = np.asarray(b1, dtype=np.float64) - b0
+    norm_uv = float(np.linalg.norm(u) * np.linalg.norm(v))
+    if not math.isfinite(norm_uv) or norm_uv < _EPS:
+        return math.nan
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / norm_uv))))

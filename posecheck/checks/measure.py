@@ -12,6 +12,7 @@ from posecheck.pose.landmarks import LANDMARK_INDEX, Pose, readable
 from posecheck.results import Measurement
 from posecheck.spec.model import (
     AngleMeasure,
+    BetweenMeasure,
     DirectionMeasure,
     InclinationMeasure,
     Measure,
@@ -93,7 +94,12 @@ def measure(
     names = [n for n in resolved if n is not None]
     points = [landmark_point(pose, n, min_visibility) for n in names]
     concrete = tuple(c for n in names for c in concrete_landmarks(n))
-    anchor = names[1] if isinstance(spec_measure, AngleMeasure) else names[len(spec_measure.points) - 1]
+    if isinstance(spec_measure, AngleMeasure):
+        anchor = names[1]
+    elif isinstance(spec_measure, BetweenMeasure):
+        anchor = names[3]
+    else:
+        anchor = names[len(spec_measure.points) - 1]
     missing = tuple(
         c for n, p in zip(names, points, strict=True) if not p.visible for c in concrete_landmarks(n)
     )
@@ -119,6 +125,12 @@ def _compute(spec_measure: Measure, points: list[Point], facing: int) -> float:
         if spec_measure.axis == "forward":
             return geometry.forward_offset(origin, target, per_a, per_b, facing=facing)
         return geometry.vertical_offset(origin, target, per_a, per_b)
+    if isinstance(spec_measure, BetweenMeasure):
+        if spec_measure.plane == "top":
+            a0, a1, b0, b1 = (p.world_m[[0, 2]] for p in points)
+        else:
+            a0, a1, b0, b1 = (p.xy_px for p in points)
+        return geometry.segment_angle_deg(a0, a1, b0, b1)
     raise TypeError(f"unknown measurement kind {type(spec_measure).__name__}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from posecheck.spec.model import (
     AngleMeasure,
+    BetweenMeasure,
     DirectionMeasure,
     InclinationMeasure,
     Measure,
@@ -33,6 +34,10 @@ def describe_measure(measure: Measure) -> str:
         per = " to ".join(_words(p) for p in measure.per)
         direction = "ahead of" if measure.axis == "forward" else "above"
         return f"how far the {b} is {direction} the {a}, in lengths of {per}"
+    if isinstance(measure, BetweenMeasure):
+        (a0, a1), (b0, b1) = ((_words(p), _words(q)) for p, q in measure.segments)
+        view = "seen from above (3D estimate)" if measure.plane == "top" else "in the picture"
+        return f"angle between the {a0}-{a1} line and the {b0}-{b1} line, {view}"
     raise TypeError(type(measure).__name__)
 
 

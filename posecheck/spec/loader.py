@@ -15,6 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from posecheck.errors import SpecError
 from posecheck.spec.model import (
     AngleMeasure,
+    BetweenMeasure,
     DirectionMeasure,
     EntryCondition,
     Hold,
@@ -46,7 +47,7 @@ _KNOWN_KEYS = _all_keys(
         Hold,
     )
 )
-MEASURE_KINDS = ("angle", "direction", "inclination", "offset")
+MEASURE_KINDS = ("angle", "direction", "inclination", "offset", "between")
 
 
 def specs_dir() -> Path:

@@ -145,8 +145,33 @@ class OffsetMeasure(_MeasureBase):
         return (*self.points, *self.per)
 
 
+class BetweenMeasure(_MeasureBase):
+    """Angle between two body segments, e.g. the shoulder line against the hip line (a twist).
+
+    plane "top" looks down on MediaPipe's 3D estimate (x and z: rotation about the
+    vertical axis, what a side camera cannot see directly); "picture" is the image plane.
+    """
+
+    kind: Literal["between"]
+    segments: tuple[tuple[LandmarkName, LandmarkName], tuple[LandmarkName, LandmarkName]] = Field(
+        description="[[a_from, a_to], [b_from, b_to]]"
+    )
+    plane: Literal["top", "picture"] = "top"
+
+    @field_validator("segments")
+    @classmethod
+    def _names(cls, v: tuple[tuple[str, str], tuple[str, str]]) -> tuple[tuple[str, str], tuple[str, str]]:
+        for segment in v:
+            for name in segment:
+                _check_landmark(name)
+        return v
+
+    def landmark_names(self) -> tuple[str, ...]:
+        return (*self.segments[0], *self.segments[1])
+
+
 Measure = Annotated[
-    AngleMeasure | DirectionMeasure | InclinationMeasure | OffsetMeasure,
+    AngleMeasure | DirectionMeasure | InclinationMeasure | OffsetMeasure | BetweenMeasure,
     Field(discriminator="kind"),
 ]
 

@@ -144,20 +144,9 @@ class VideoFileSink:
             self.frames_skipped += 1
             return False
         self._last_pts = pts
-        height_px, width_px = image_bgr.shape[:2]
-        if (width_px, height_px) == self.size_wh:
-            image_copy = image_bgr.copy()
-        else:
-            shrinking = width_px > self.size_wh[0]
-            image_copy = cast(
-                "npt.NDArray[np.uint8]",
-                cv2.resize(
-                    image_bgr,
-                    self.size_wh,
-                    interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR,
-                ),
-            )
-        self._put((image_copy, pts))
+        # The copy (0.1 ms at 720p, 1.5 ms at 1080p) frees the caller's buffer; the
+        # resize and colour conversion happen on the encoder thread.
+        self._put((image_bgr.copy(), pts))
         return True
 
     def close(self) -> None:
@@ -208,6 +197,20 @@ class VideoFileSink:
                 "and that the file is not open elsewhere, then try again."
             ) from self._error
 
+    def _fit(self, image_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """Resize to the sink size if needed."""
+        height_px, width_px = image_bgr.shape[:2]
+        if (width_px, height_px) == self.size_wh:
+            return image_bgr
+        # INTER_AREA looks best when shrinking a lot but costs 21 ms for 1080p -> 720p;
+        # bilinear takes 4 ms and is indistinguishable below a 2x shrink.
+        much_smaller = width_px >= 2 * self.size_wh[0]
+        interpolation = cv2.INTER_AREA if much_smaller else cv2.INTER_LINEAR
+        return cast(
+            "npt.NDArray[np.uint8]",
+            cv2.resize(image_bgr, self.size_wh, interpolation=interpolation),
+        )
+
     def _run_encoder(self) -> None:
         """Encoder thread: convert, encode and mux until told to close."""
         stream = self._stream
@@ -217,6 +220,7 @@ class VideoFileSink:
                 if isinstance(item, _Close):
                     break
                 image_bgr, pts = item
+                image_bgr = self._fit(image_bgr)
                 # cv2 converts to planar I420 far faster than swscale does from bgr24.
                 image_i420 = cast("npt.NDArray[np.uint8]", cv2.cvtColor(image_bgr, cv2.COLOR_BGR2YUV_I420))
                 frame = av.VideoFrame.from_ndarray(image_i420, format="yuv420p")
