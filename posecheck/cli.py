@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck import __version__
-from posecheck.errors import PosecheckError
+from posecheck.errors import PosecheckError, SourceError
 
 EXIT_OK = 0
 EXIT_NO_PERSON = 2
@@ -113,12 +113,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     with open_source(args.input) as source:
         photos = isinstance(source, ImageSource)
-        mode = "image" if photos else "video"
-        with PoseDetector(model_path, mode=mode) as detector, _progress(source, args.quiet) as bar:
-            if photos:
-                result = analyze_photos(
-                    source, list(source.paths), spec, detector, out_dir, progress=bar.step
-                )
+        with (
+            PoseDetector(model_path, mode="image" if photos else "video") as detector,
+            _progress(source, args.quiet) as bar,
+        ):
+            if isinstance(source, ImageSource):
+                result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
             else:
                 result = analyze_video(
                     source, spec, detector, out_dir, write_video=not args.no_video, progress=bar.step
@@ -132,8 +132,15 @@ def _run_analyze(args: argparse.Namespace) -> int:
         if photos:
             print(f"       {len(result.photo_results)} annotated photo(s) in {out_dir}")
     if result.interrupted:
-        print("posecheck: interrupted: partial results written", file=sys.stderr)
+        print(f"posecheck: interrupted: partial results written to {out_dir}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if source.truncated:
+        print(
+            f"posecheck: error: {args.input} is truncated or damaged ({source.problem}); "
+            f"the results in {out_dir} cover the frames that could be read",
+            file=sys.stderr,
+        )
+        return SourceError.exit_code
     if not result.person_found:
         print(f"posecheck: no person found in {args.input}", file=sys.stderr)
         return EXIT_NO_PERSON

@@ -16,9 +16,9 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -33,9 +33,13 @@ from posecheck.pose.landmarks import (
 )
 from posecheck.results import Cue, FrameResult, HoldState, HoldStatus, RuleCheck, Severity, Verdict
 
+if TYPE_CHECKING:
+    from PIL import ImageFont
+
 __all__ = [
     "AngleAnnotator",
     "CueAnnotator",
+    "CueMarkerAnnotator",
     "HoldTimerAnnotator",
     "NoPersonAnnotator",
     "Overlay",
@@ -51,6 +55,14 @@ ImageBGR = npt.NDArray[np.uint8]
 TextBackend = Literal["auto", "opencv", "pillow"]
 Point = tuple[float, float]
 FloatArray = npt.NDArray[np.float64]
+_ArrayT = TypeVar("_ArrayT", bound=np.ndarray[Any, Any])
+
+
+def _constant(array: _ArrayT) -> _ArrayT:
+    """Module-level lookup tables are read-only so no frame can change them for the next."""
+    array.flags.writeable = False
+    return array
+
 
 # cv2 draws with sub-pixel precision when coordinates are fixed point with this many
 # fractional bits; without it slow-moving joints visibly jitter by whole pixels.
@@ -67,7 +79,7 @@ class Palette:
     advisory: BGR = (0, 140, 255)  # orange: advisory rule failing
     critical: BGR = (64, 52, 240)  # red: critical rule failing, correction cue
     caution: BGR = (0, 190, 255)  # amber: visibility / entry cue, paused hold
-    unknown: BGR = (160, 160, 160)  # grey: not measurable now, waiting
+    unknown: BGR = (175, 175, 175)  # grey: not measurable now, waiting
     panel: BGR = (22, 22, 22)  # translucent backgrounds
     shadow: BGR = (25, 25, 25)  # outlines that keep lines visible on bright floors
     text: BGR = (255, 255, 255)
@@ -90,7 +102,7 @@ class OverlayStyle:
     label_font_px: float = 24.0
     small_font_px: float = 18.0
     hold_ring_radius_px: float = 46.0
-    panel_alpha: float = 0.65
+    panel_alpha: float = 0.72
     margin_px: float = 16.0
     min_visibility: float = 0.5  # below this a landmark is not drawn: a guess is worse than nothing
     show_failing_ratios: bool = False  # if True, a ratio is labelled while its rule fails
@@ -137,7 +149,7 @@ class _OpenCvText:
 
 
 @functools.lru_cache(maxsize=8)
-def _pil_font(size_px: int, bold: bool) -> object:
+def _pil_font(size_px: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont
 
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
@@ -152,10 +164,9 @@ def _pil_font(size_px: int, bold: bool) -> object:
 @functools.lru_cache(maxsize=512)
 def _pil_patch(text: str, size_px: int, bold: bool) -> tuple[npt.NDArray[np.uint16], int, int, int]:
     """Coverage mask of `text` (0..255) and its offset from the left/baseline origin, plus advance."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     font = _pil_font(size_px, bold)
-    assert isinstance(font, ImageFont.FreeTypeFont | ImageFont.ImageFont)
     x0, y0, x1, y1 = (int(v) for v in font.getbbox(text, anchor="ls"))
     mask = Image.new("L", (max(1, x1 - x0), max(1, y1 - y0)), 0)
     ImageDraw.Draw(mask).text((-x0, -y0), text, font=font, fill=255, anchor="ls")
@@ -366,12 +377,6 @@ class _Canvas:
         )
         cv2.polylines(self.scene, [_fixed_poly(points)], False, color, thickness_px, cv2.LINE_AA, _SHIFT)
 
-    def clamp_box(self, cx: float, cy: float, w: float, h: float, margin: float) -> Point:
-        """Move a box centre so the box stays inside the scene."""
-        cx = min(max(cx, w / 2 + margin), self.width_px - w / 2 - margin)
-        cy = min(max(cy, h / 2 + margin), self.height_px - h / 2 - margin)
-        return cx, cy
-
 
 def _wrap(canvas: _Canvas, text: str, size_px: int, bold: bool, max_width_px: float) -> list[str]:
     """Greedy word wrap."""
@@ -398,6 +403,8 @@ def _ellipsize(canvas: _Canvas, text: str, size_px: int, bold: bool, max_width_p
 
 
 def _fmt_seconds(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "–"
     return f"{seconds:.0f}" if float(seconds).is_integer() else f"{seconds:.1f}"
 
 
@@ -410,9 +417,11 @@ def pose_scale(pose: Pose, scene_bgr: ImageBGR) -> float:
     return scene_bgr.shape[1] / source_width_px if source_width_px > 0 else 1.0
 
 
-_EDGE_A = np.array([a for a, _ in SKELETON_EDGE_INDICES])
-_EDGE_B = np.array([b for _, b in SKELETON_EDGE_INDICES])
-_LIMB_SAMPLES = np.linspace(0.2, 0.8, 4)
+_EDGE_A = _constant(np.array([a for a, _ in SKELETON_EDGE_INDICES]))
+_EDGE_B = _constant(np.array([b for _, b in SKELETON_EDGE_INDICES]))
+_LIMB_SAMPLES = _constant(np.linspace(0.1, 0.9, 9))  # dense enough that a label cannot slip between
+# Farther than this a landmark is a model glitch; it would also overflow cv2's fixed-point ints.
+_MAX_COORD_PX = 1e6
 
 
 class _ScenePose:
@@ -423,7 +432,10 @@ class _ScenePose:
         if mirror:
             xy[:, 0] = scene_width_px - xy[:, 0]
         self.xy_px = xy
-        finite: npt.NDArray[np.bool_] = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
+        # NaN compares False here, so a missing landmark is simply not finite.
+        finite: npt.NDArray[np.bool_] = (np.abs(xy[:, 0]) < _MAX_COORD_PX) & (
+            np.abs(xy[:, 1]) < _MAX_COORD_PX
+        )
         # NaN visibility compares False, so it counts as not visible.
         self.visible: npt.NDArray[np.bool_] = finite & (pose.visibility >= min_visibility)
         self.finite = finite
@@ -547,6 +559,16 @@ class AngleAnnotator:
         for check in result.checks:
             checks_by_measure.setdefault(check.measure_id, []).append(check)
 
+        # The cue's ring sits at its joint: labels start outside it and must not cover it.
+        ring_outer_px = canvas.px(self.style.cue_ring_radius_px + 10.0, 6)
+        ring_centers: list[Point] = []
+        if result.cue is not None:
+            uncertain = _cue_is_uncertain(result.cue)
+            for name in _cue_focus(result.cue):
+                center = body.point(name, require_visible=not uncertain)
+                if center is not None:
+                    ring_centers.append(center)
+
         labels: list[_PendingLabel] = []
         for m in result.measurements.values():
             if not math.isfinite(m.value):
@@ -555,21 +577,24 @@ class AngleAnnotator:
             colour = _measure_colour(self.style.palette, checks)
             if m.unit == "deg" and len(m.landmarks) == 3:
                 label = self._angle(canvas, body, m.landmarks, m.anchor, m.value, colour)
-                if label is not None:
-                    labels.append(label)
             elif (
                 m.unit == "ratio"
                 and self.style.show_failing_ratios
                 and any(c.verdict.failing for c in checks)
             ):
                 anchor = body.point(m.anchor)
-                if anchor is not None:
-                    up = np.array([0.0, -1.0])
-                    labels.append(
-                        _PendingLabel(anchor, canvas.px(12), up, f"{m.label} {m.value:.2f}", colour)
-                    )
-        # Labels go on top of every arc, placed one by one so they do not cover each other.
-        _place_labels(canvas, body, labels)
+                up = np.array([0.0, -1.0])
+                text = f"{m.label} {m.value:.2f}"
+                label = None if anchor is None else _PendingLabel(anchor, canvas.px(12), up, text, colour)
+            else:
+                label = None
+            if label is None:
+                continue
+            if any(math.dist(label.origin, c) < 1.0 for c in ring_centers):
+                label = replace(label, gap_px=max(label.gap_px, ring_outer_px + canvas.px(4)))
+            labels.append(label)
+        rings = [np.asarray(c) + ring_outer_px * _unit_arc(0, 345) for c in ring_centers]
+        _place_labels(canvas, body, labels, rings)
         return scene_bgr
 
     def _angle(
@@ -646,17 +671,22 @@ class _PendingLabel:
     colour: BGR
 
 
-# Tried in order: the preferred side, then turned further and further away from it.
-_LABEL_TURNS_RAD = np.radians([0.0, 40.0, -40.0, 80.0, -80.0, 125.0, -125.0, 180.0])
-_LABEL_TURN_COS, _LABEL_TURN_SIN = np.cos(_LABEL_TURNS_RAD), np.sin(_LABEL_TURNS_RAD)
+# Tried in order: the preferred side, then turned further and further away from it, each
+# first close to the joint and then a little further out.
+_LABEL_TURNS_RAD = np.repeat(np.radians([0.0, 40.0, -40.0, 80.0, -80.0, 125.0, -125.0, 180.0]), 2)
+_LABEL_TURN_COS = _constant(np.cos(_LABEL_TURNS_RAD))
+_LABEL_TURN_SIN = _constant(np.sin(_LABEL_TURNS_RAD))
+_LABEL_REACH = _constant(np.tile([1.0, 1.8], 8))
 
 
-def _place_labels(canvas: _Canvas, body: _ScenePose, labels: Sequence[_PendingLabel]) -> None:
+def _place_labels(
+    canvas: _Canvas, body: _ScenePose, labels: Sequence[_PendingLabel], extra_obstacles: Sequence[FloatArray]
+) -> None:
     """Put each label on the first side (of a few) where it hides no limb and no other label."""
     if not labels:
         return
     size = canvas.font(canvas.style.label_font_px)
-    px, py = body.obstacle_points().T
+    px, py = np.vstack([body.obstacle_points(), *extra_obstacles]).T
     placed = np.empty((0, 4))
     margin = canvas.px(4)
     h = 1.45 * size
@@ -665,7 +695,7 @@ def _place_labels(canvas: _Canvas, body: _ScenePose, labels: Sequence[_PendingLa
         # All candidate centres at once: the preferred direction turned by each angle.
         dx = _LABEL_TURN_COS * label.direction[0] - _LABEL_TURN_SIN * label.direction[1]
         dy = _LABEL_TURN_SIN * label.direction[0] + _LABEL_TURN_COS * label.direction[1]
-        reach = label.gap_px + np.abs(dx) * w / 2 + np.abs(dy) * h / 2
+        reach = label.gap_px * _LABEL_REACH + np.abs(dx) * w / 2 + np.abs(dy) * h / 2
         cx = np.clip(label.origin[0] + dx * reach, w / 2 + margin, canvas.width_px - w / 2 - margin)
         cy = np.clip(label.origin[1] + dy * reach, h / 2 + margin, canvas.height_px - h / 2 - margin)
         x0, x1 = (cx - w / 2 - margin)[:, None], (cx + w / 2 + margin)[:, None]
@@ -701,20 +731,65 @@ def _ink_on(background: BGR, palette: Palette) -> BGR:
     return palette.shadow if luma > 150 else palette.text
 
 
-class CueAnnotator:
-    """The current cue in a banner at the top, and a ring around the body part it is about."""
+def _cue_colour(palette: Palette, kind: str) -> BGR:
+    return {
+        "correction": palette.critical,
+        "confirmation": palette.good,
+        "visibility": palette.caution,
+        "entry": palette.caution,
+    }.get(kind, palette.calm)
+
+
+def _cue_focus(cue: Cue) -> tuple[str, ...]:
+    """Landmarks to ring: three names are an angle (a, vertex, c) whose body part is the vertex."""
+    return (cue.landmarks[1],) if len(cue.landmarks) == 3 else cue.landmarks
+
+
+def _cue_is_uncertain(cue: Cue) -> bool:
+    # Visibility / entry cues are about joints the model cannot see well.
+    return cue.kind in ("visibility", "entry")
+
+
+class CueMarkerAnnotator:
+    """A ring around the body part the current cue is about, in the cue's colour.
+
+    Solid for a measured joint; dashed at the model's guess for a joint it cannot see.
+    """
 
     def __init__(self, style: OverlayStyle | None = None) -> None:
         self.style = style or OverlayStyle()
 
-    def kind_colour(self, kind: str) -> BGR:
-        palette = self.style.palette
-        return {
-            "correction": palette.critical,
-            "confirmation": palette.good,
-            "visibility": palette.caution,
-            "entry": palette.caution,
-        }.get(kind, palette.calm)
+    def annotate(
+        self, scene_bgr: ImageBGR, result: FrameResult, scale: float = 1.0, mirror: bool = False
+    ) -> ImageBGR:
+        cue, pose = result.cue, result.pose
+        if cue is None or pose is None or not cue.landmarks:
+            return scene_bgr
+        canvas = _Canvas(scene_bgr, self.style)
+        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
+        colour = _cue_colour(self.style.palette, cue.kind)
+        uncertain = _cue_is_uncertain(cue)
+        radius = canvas.px(self.style.cue_ring_radius_px, 6)
+        width = canvas.px(4.0, 2)
+        outline = canvas.px(2.0, 1)
+        for name in _cue_focus(cue):
+            center = body.point(name, require_visible=not uncertain)
+            if center is None:
+                continue
+            canvas.ring(center, radius, width + 2 * outline, canvas.palette.shadow)
+            if uncertain:
+                canvas.dashed_ring(center, radius, width, colour)
+            else:
+                canvas.ring(center, radius, width, colour)
+                canvas.ring(center, radius + 2 * width, max(1, width // 2), colour)
+        return scene_bgr
+
+
+class CueAnnotator:
+    """The current cue in large text on a translucent banner across the top (at most 2 lines)."""
+
+    def __init__(self, style: OverlayStyle | None = None) -> None:
+        self.style = style or OverlayStyle()
 
     def annotate(
         self, scene_bgr: ImageBGR, result: FrameResult, scale: float = 1.0, mirror: bool = False
@@ -722,34 +797,8 @@ class CueAnnotator:
         cue = result.cue
         if cue is None or not cue.text.strip():
             return scene_bgr
-        canvas = _Canvas(scene_bgr, self.style)
-        colour = self.kind_colour(cue.kind)
-        if result.pose is not None and cue.landmarks:
-            self._rings(canvas, result.pose, cue, scale, mirror, colour)
-        self._banner(canvas, cue.text, colour)
+        self._banner(_Canvas(scene_bgr, self.style), cue.text, _cue_colour(self.style.palette, cue.kind))
         return scene_bgr
-
-    def _rings(self, canvas: _Canvas, pose: Pose, cue: Cue, scale: float, mirror: bool, colour: BGR) -> None:
-        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
-        # Three names are an angle (a, vertex, c): the body part is the vertex.
-        names = (cue.landmarks[1],) if len(cue.landmarks) == 3 else cue.landmarks
-        uncertain = cue.kind in ("visibility", "entry")
-        radius = canvas.px(self.style.cue_ring_radius_px, 6)
-        width = canvas.px(4.0, 2)
-        outline = canvas.px(2.0, 1)
-        for name in names:
-            # A joint the model cannot see is still worth pointing at where it guesses it is.
-            center = body.point(name, require_visible=not uncertain)
-            if center is None:
-                continue
-            if uncertain:
-                # Dashed: "somewhere about here", not a measured position.
-                canvas.ring(center, radius, width + 2 * outline, canvas.palette.shadow)
-                canvas.dashed_ring(center, radius, width, colour)
-            else:
-                canvas.ring(center, radius, width + 2 * outline, canvas.palette.shadow)
-                canvas.ring(center, radius, width, colour)
-                canvas.ring(center, radius + 2 * width, max(1, width // 2), colour)
 
     def _banner(self, canvas: _Canvas, text: str, colour: BGR) -> None:
         accent_w = canvas.px(10, 3)
@@ -800,10 +849,18 @@ class HoldTimerAnnotator:
         palette = self.style.palette
         colour = self.state_colour(main.state)
 
-        ring_r = canvas.px(self.style.hold_ring_radius_px, 12)
         ring_w = canvas.px(9, 3)
         pad = canvas.px(14, 3)
         gap = canvas.px(16, 3)
+        number_text, number_size = _whole_seconds(main.held_s), canvas.font(36)
+        target_text, target_size = f"/ {_fmt_seconds(main.target_s)} s", canvas.font(16)
+        # The ring grows to hold its text when the font minimum outgrows a tiny scene.
+        block_w = max(
+            canvas.text_width(number_text, number_size, True),
+            canvas.text_width(target_text, target_size, True),
+        )
+        block_h = 0.72 * number_size + 0.3 * number_size + 0.72 * target_size
+        ring_r = max(canvas.px(self.style.hold_ring_radius_px, 12), math.hypot(block_w, block_h) / 2 + ring_w)
         side_size = canvas.font(24)
         state_size = canvas.font(22)
         other_size = canvas.font(self.style.small_font_px)
@@ -833,18 +890,11 @@ class HoldTimerAnnotator:
         if main.state == HoldState.DONE:
             canvas.check_mark(center, ring_r * 0.9, colour, canvas.px(8, 2))
         else:
-            held = f"{math.floor(max(0.0, main.held_s)):d}"
-            number_size = canvas.font(36)
-            canvas.text_centered(
-                held, (center[0], center[1] - 0.18 * ring_r), palette.text, number_size, True
-            )
-            canvas.text_centered(
-                f"/ {_fmt_seconds(main.target_s)} s",
-                (center[0], center[1] + 0.42 * ring_r),
-                palette.text_dim,
-                canvas.font(16),
-                True,
-            )
+            top = center[1] - block_h / 2
+            number_center = (center[0], top + 0.36 * number_size)
+            canvas.text_centered(number_text, number_center, palette.text, number_size, True)
+            target_center = (center[0], top + block_h - 0.36 * target_size)
+            canvas.text_centered(target_text, target_center, palette.text_dim, target_size, True)
 
         x_col = center[0] + ring_r + ring_w / 2 + gap
         y = center[1] - column_h / 2
@@ -858,18 +908,21 @@ class HoldTimerAnnotator:
             canvas.text(text, x_col, baseline, other_colour, other_size, True)
             if hold.state == HoldState.DONE:
                 tick_x = x_col + canvas.text_width(text, other_size, True) + check_w * 0.6
-                canvas.check_mark(
-                    (tick_x, baseline - 0.36 * other_size), other_size * 0.7, other_colour,
-                    canvas.px(3, 1),
-                )  # fmt: skip
+                tick_center = (tick_x, baseline - 0.36 * other_size)
+                canvas.check_mark(tick_center, other_size * 0.7, other_colour, canvas.px(3, 1))
             y += 1.35 * other_size
         return scene_bgr
 
     @staticmethod
     def _other_text(hold: HoldStatus) -> str:
         side = hold.side[:1].upper() if hold.side in ("left", "right") else hold.side.upper()
-        held = hold.target_s if hold.state == HoldState.DONE else math.floor(max(0.0, hold.held_s))
-        return f"{side} {_fmt_seconds(held)}/{_fmt_seconds(hold.target_s)}"
+        held = _fmt_seconds(hold.target_s) if hold.state == HoldState.DONE else _whole_seconds(hold.held_s)
+        return f"{side} {held}/{_fmt_seconds(hold.target_s)}"
+
+
+def _whole_seconds(seconds: float) -> str:
+    """Seconds as a clock shows them: counted up in whole seconds, never negative."""
+    return f"{math.floor(max(0.0, seconds))}" if math.isfinite(seconds) else "–"
 
 
 def _fraction(hold: HoldStatus) -> float:
@@ -951,6 +1004,7 @@ class Overlay:
     def __init__(self, style: OverlayStyle | None = None) -> None:
         self.style = style or OverlayStyle()
         self.skeleton = SkeletonAnnotator(self.style)
+        self.cue_marker = CueMarkerAnnotator(self.style)
         self.angles = AngleAnnotator(self.style)
         self.no_person = NoPersonAnnotator(self.style)
         self.hold_timer = HoldTimerAnnotator(self.style)
@@ -971,6 +1025,7 @@ class Overlay:
         """
         scale = pose_scale(result.pose, scene_bgr) if result.pose is not None else 1.0
         self.skeleton.annotate(scene_bgr, result, scale, mirror)
+        self.cue_marker.annotate(scene_bgr, result, scale, mirror)
         self.angles.annotate(scene_bgr, result, scale, mirror)
         self.no_person.annotate(scene_bgr, result, scale, mirror)
         self.hold_timer.annotate(scene_bgr, result, scale, mirror)

@@ -31,7 +31,7 @@ from posecheck.results import FrameResult
 from posecheck.spec.model import StretchSpec
 from posecheck.video.frame import Frame
 from posecheck.video.sinks import VideoFileSink, output_size
-from posecheck.video.sources import FrameSource
+from posecheck.video.sources import FrameSource, ImageSource
 
 ProgressCallback = Callable[[Frame], None]
 
@@ -97,10 +97,11 @@ def analyze_video(
     }
     if write_video:
         outputs["video"] = out_dir / f"{stem}.annotated.mp4"
-    ctx = report_context(spec, source.name if not hasattr(source, "path") else Path(source.path).name)
+    ctx = report_context(spec, getattr(source, "path", Path(source.name)).name)
     engine = Engine(spec)
     overlay = Overlay()
     summary_builder = SummaryBuilder(ctx)
+    # The overlay is drawn at full size; the sink downscales on its own thread.
     scene_wh = output_size(source.size_wh)
     interrupted = False
     frames = 0
@@ -118,7 +119,7 @@ def analyze_video(
                     csv_writer.write(result)
                     summary_builder.add(result)
                     if sink is not None:
-                        sink.write(_annotate(overlay, frame, result, scene_wh), frame.timestamp_s)
+                        sink.write(overlay.draw(frame.image_bgr, result), frame.timestamp_s)
                     if times is not None:
                         times.model_ms.append((modelled - started) * 1e3)
                         times.other_ms.append((time.perf_counter() - modelled) * 1e3)
@@ -157,8 +158,7 @@ def analyze_video(
 
 
 def analyze_photos(
-    source: FrameSource,
-    paths: list[Path],
+    source: ImageSource,
     spec: StretchSpec,
     detector: Detector,
     out_dir: Path,
@@ -180,7 +180,8 @@ def analyze_photos(
             writer = csv.writer(handle)
             writer.writerow(["photo", "pose_found", "in_pose", "side", *spec.measurements, *rule_ids, "cue"])
             try:
-                for frame, path in zip(source, paths, strict=False):
+                for frame in source:
+                    path = source.paths[frame.index]
                     pose = detector.detect(frame.image_bgr, frame.timestamp_s)
                     result = engine.step(pose, frame.timestamp_s, frame.index)
                     photo_results.append((path, result))
@@ -196,7 +197,7 @@ def analyze_photos(
                 interrupted = True
     except OSError as exc:
         raise OutputError(f"cannot write {csv_path}: {exc}") from None
-    summary = _photos_summary(spec, photo_results, complete=not interrupted, total=len(paths))
+    summary = _photos_summary(spec, photo_results, complete=not interrupted, total=len(source.paths))
     write_summary_json(summary_path, summary)
     return AnalysisResult(
         outputs=outputs,
@@ -208,11 +209,14 @@ def analyze_photos(
     )
 
 
-def _annotate(overlay: Overlay, frame: Frame, result: FrameResult, scene_wh: tuple[int, int]) -> Any:
+def _annotate(
+    overlay: Overlay, frame: Frame, result: FrameResult, scene_wh: tuple[int, int]
+) -> npt.NDArray[np.uint8]:
+    """The frame at output size with the overlay drawn (the source frame is left untouched)."""
     if frame.size_wh == scene_wh:
         scene = frame.image_bgr.copy()
     else:
-        scene = cv2.resize(frame.image_bgr, scene_wh, interpolation=cv2.INTER_AREA)
+        scene = np.asarray(cv2.resize(frame.image_bgr, scene_wh, interpolation=cv2.INTER_AREA), np.uint8)
     return overlay.draw(scene, result)
 
 

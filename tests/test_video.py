@@ -155,6 +155,8 @@ def test_real_clip_hints(footage_dir: Path) -> None:
     assert frames[0].timestamp_s == 0.0
     assert frames[1].timestamp_s == pytest.approx(1 / 30, abs=1e-4)
     assert frames[0].image_bgr.dtype == np.uint8
+    # 202 px rows carry FFmpeg padding; callers still get packed arrays.
+    assert all(frame.image_bgr.flags.c_contiguous for frame in frames)
     assert not source.truncated
 
 
@@ -294,6 +296,14 @@ def test_early_stop_does_not_hang_or_leak_threads(footage_dir: Path) -> None:
     assert not _decoder_threads()
 
 
+def test_iterator_kept_past_close_does_not_hang(footage_dir: Path) -> None:
+    with open_source(footage_dir / SMALL_CLIP) as source:
+        frames = iter(source)
+        next(frames)
+    assert next(frames, None) is None
+    assert not _decoder_threads()
+
+
 def test_video_source_is_read_once(footage_dir: Path) -> None:
     with open_source(footage_dir / GIF_CLIP) as source:
         list(source)
@@ -326,7 +336,7 @@ def test_sink_round_trip_keeps_vfr_timing(tmp_path: Path) -> None:
     with VideoFileSink(out, (320, 240), fps_hint=60.0) as sink:
         for i, timestamp_s in enumerate(timestamps_s):
             # Every other frame arrives at another size and must be resized.
-            image = gray_bgr if i % 2 == 0 else cv2.resize(gray_bgr, (640, 480))
+            image = gray_bgr if i % 2 == 0 else np.asarray(cv2.resize(gray_bgr, (640, 480)), np.uint8)
             assert sink.write(image, timestamp_s)
         assert not sink.write(gray_bgr, 1.2)  # not later than the last: skipped
     assert sink.frames_written == len(timestamps_s)
@@ -363,6 +373,11 @@ def test_sink_without_frames_leaves_no_file(tmp_path: Path) -> None:
         pass
     assert sink.frames_written == 0
     assert not out.exists()
+
+
+def test_sink_rejects_non_bgr_images(tmp_path: Path) -> None:
+    with VideoFileSink(tmp_path / "x.mp4", (64, 48), 30.0) as sink, pytest.raises(ValueError):
+        sink.write(np.zeros((48, 64), np.uint8), 0.0)
 
 
 def test_sink_into_missing_folder_is_an_output_error(tmp_path: Path) -> None:

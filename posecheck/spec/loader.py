@@ -15,7 +15,6 @@ from ruamel.yaml.error import MarkedYAMLError
 from posecheck.errors import SpecError
 from posecheck.spec.model import (
     AngleMeasure,
-    BetweenMeasure,
     DirectionMeasure,
     EntryCondition,
     Hold,
@@ -118,8 +117,22 @@ def load_spec(path: Path | str) -> StretchSpec:
 
 
 def _describe(path: Path, data: Any, exc: ValidationError) -> str:
-    """The first validation error as 'file:line: key.path: what is wrong; how to fix'."""
-    error = exc.errors()[0]
+    """The most useful validation error as 'file:line: key.path: what is wrong; how to fix'.
+
+    A typo'd key also makes the right key "missing", so unknown keys come first;
+    then document order. The count of further problems follows.
+    """
+    problems = sorted(
+        (_describe_one(data, error) for error in exc.errors()),
+        key=lambda p: (not p[0], p[1]),
+    )
+    _, line, text = problems[0]
+    more = len(problems) - 1
+    suffix = f" (+{more} more problem{'s' if more > 1 else ''} after fixing this)" if more else ""
+    return f"{path}:{line}: {text}{suffix}"
+
+
+def _describe_one(data: Any, error: Any) -> tuple[bool, int, str]:
     loc = _clean_loc(error["loc"])
     message = str(error["msg"]).removeprefix("Value error, ")
     kind = error["type"]
@@ -137,8 +150,7 @@ def _describe(path: Path, data: Any, exc: ValidationError) -> str:
         # Cross-reference errors raised at spec level carry their own key path.
         head, _, message = message.partition(": ")
         loc = _parse_path(head)
-    line = _line_of(data, loc)
-    return f"{path}:{line}: {_format_loc(loc) or '(top level)'}: {message}"
+    return kind == "extra_forbidden", _line_of(data, loc), f"{_format_loc(loc) or '(top level)'}: {message}"
 
 
 def _clean_loc(loc: Sequence[int | str]) -> tuple[int | str, ...]:

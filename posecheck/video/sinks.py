@@ -13,6 +13,7 @@ from typing import TypeVar, cast
 
 import av
 import av.container
+import av.video
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -87,7 +88,7 @@ class VideoFileSink:
         self._last_pts: int | None = None
         self._closed = False
         self._error: BaseException | None = None
-        self._queue: queue.Queue[npt.NDArray[np.uint8] | tuple[npt.NDArray[np.uint8], int] | _Close]
+        self._queue: queue.Queue[tuple[npt.NDArray[np.uint8], int] | _Close]
         self._queue = queue.Queue(_ENCODE_QUEUE_FRAMES)
 
         options = {"movflags": "+faststart"} if self.path.suffix.lower() in _FASTSTART_SUFFIXES else {}
@@ -102,20 +103,11 @@ class VideoFileSink:
                 "exists, is writable and the name ends in .mp4."
             ) from error
         try:
-            # A frame rate hint only fills in stream metadata; timing comes from the pts.
-            rate = Fraction(fps_hint).limit_denominator(1001) if fps_hint else Fraction(30)
-            stream = self._container.add_stream(
-                "libx264", rate=rate, options={"crf": str(crf), "preset": preset}
-            )
-            stream.width, stream.height = self.size_wh
-            stream.pix_fmt = "yuv420p"
-            stream.codec_context.time_base = _TIME_BASE
-            stream.time_base = _TIME_BASE
-            # cv2's BGR->I420 is BT.601 limited range: say so, or players guess BT.709 for HD.
-            stream.codec_context.color_range = 1  # AVCOL_RANGE_MPEG
-            stream.codec_context.colorspace = 6  # AVCOL_SPC_SMPTE170M
+            stream = self._add_stream(fps_hint, crf, preset)
         except (av.FFmpegError, ValueError) as error:
             self._container.close()
+            with contextlib.suppress(OSError):
+                self.path.unlink()
             raise OutputError(
                 f"Cannot set up the H.264 encoder for {self.path} ({_reason(error)}); "
                 "reinstall PyAV (pip install --force-reinstall av)."
@@ -126,11 +118,30 @@ class VideoFileSink:
         )
         self._thread.start()
 
+    def _add_stream(self, fps_hint: float | None, crf: int, preset: str) -> av.video.VideoStream:
+        # The rate only fills in stream metadata (timing comes from the pts); clamp
+        # bogus container values so x264 gets something sane.
+        fps = min(max(fps_hint or 30.0, 1.0), 240.0)
+        stream = self._container.add_stream(
+            "libx264",
+            rate=Fraction(fps).limit_denominator(1001),
+            options={"crf": str(crf), "preset": preset},
+        )
+        stream.width, stream.height = self.size_wh
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = _TIME_BASE
+        stream.time_base = _TIME_BASE
+        # cv2's BGR->I420 is BT.601 limited range: say so, or players guess BT.709 for HD.
+        stream.codec_context.color_range = 1  # AVCOL_RANGE_MPEG
+        stream.codec_context.colorspace = 6  # AVCOL_SPC_SMPTE170M
+        return stream
+
     def write(self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float) -> bool:
         """Queue one frame shown from `timestamp_s`; False if skipped as not later than the last.
 
-        The image is copied (and resized to `size_wh` if needed), so the caller may
-        reuse its buffer at once.
+        The image is copied, so the caller may reuse its buffer at once; the encoder
+        thread resizes it to `size_wh` if it differs. Timestamps are relative to the
+        first frame written, which lands at 0.
         """
         if self._closed:
             raise RuntimeError(f"write() after close() on the video sink for {self.path}")

@@ -79,7 +79,8 @@ class FrameSource(ABC):
             progress bars; None when unknown. Never use them for timing.
         rotation_deg: clockwise rotation applied to make pictures upright (0/90/180/270).
         truncated: after iteration, True if reading stopped before the end.
-        problem: after iteration, why reading stopped early or what was skipped.
+        problem: after iteration, why reading stopped early or what was skipped, as a
+            clause without a final full stop (callers embed it in their own sentence).
     """
 
     name: str
@@ -243,7 +244,12 @@ class VideoFileSource(FrameSource):
         self._thread.start()
         try:
             while True:
-                item = self._queue.get()
+                try:
+                    item = self._queue.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if self._thread.is_alive():
+                        continue
+                    return  # close() stopped the decoder while this generator was parked
                 if isinstance(item, _End):
                     return
                 if isinstance(item, _Failed):
@@ -296,8 +302,10 @@ class VideoFileSource(FrameSource):
         image_bgr = cast("npt.NDArray[np.uint8]", av_frame.to_ndarray(format="bgr24"))
         rotate_code = _CLOCKWISE_ROTATE_CODES.get(self.rotation_deg)
         if rotate_code is not None:
-            image_bgr = cast("npt.NDArray[np.uint8]", cv2.rotate(image_bgr, rotate_code))
-        return image_bgr
+            return cast("npt.NDArray[np.uint8]", cv2.rotate(image_bgr, rotate_code))
+        # Rows keep FFmpeg's alignment padding when width * 3 is not a multiple of 32;
+        # MediaPipe and cv2 want packed rows, so copy only then.
+        return np.ascontiguousarray(image_bgr)
 
     def _finish_report(self) -> None:
         """Decide whether reading stopped early, from errors and the container's frame count."""
@@ -311,18 +319,18 @@ class VideoFileSource(FrameSource):
             self.truncated = True
             self.problem = (
                 f"{self.path.name} could not be read past frame {self._frames_decoded} "
-                f"({self._fatal_error}); the file may be damaged or incomplete."
+                f"({self._fatal_error}); the file may be damaged or incomplete"
             )
         elif short:
             self.truncated = True
             self.problem = (
                 f"{self.path.name} ends early: {self._frames_decoded} of {expected} frames "
-                "could be decoded; the file may be cut off or still being copied."
+                "could be decoded; the file may be cut off or still being copied"
             )
         elif self._bad_packets:
             self.problem = (
                 f"{self.path.name} has {self._bad_packets} damaged packet(s) that were "
-                f"skipped ({self._last_error})."
+                f"skipped ({self._last_error})"
             )
 
     def _put(self, item: Frame | _End | _Failed) -> bool:
@@ -389,7 +397,8 @@ class ImageSource(FrameSource):
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.name = self.path.stem if self.path.is_file() else self.path.name
+        # A folder given as "." still needs a name for the output files.
+        self.name = self.path.stem if self.path.is_file() else self.path.resolve().name
         if self.path.is_dir():
             self.paths = sorted(
                 (
