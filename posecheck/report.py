@@ -16,7 +16,6 @@ import json
 import math
 import os
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -145,8 +144,8 @@ def _format_value(value: float, unit: str) -> str:
     return f"{round(value, decimals) + 0.0:.{decimals}f}"
 
 
-def _format_s(seconds: float) -> str:
-    return f"{seconds:.3f}" if math.isfinite(seconds) else ""
+def _format_s(seconds: float, decimals: int = 3) -> str:
+    return f"{seconds:.{decimals}f}" if math.isfinite(seconds) else ""
 
 
 # --------------------------------------------------------------------------- CSV
@@ -239,7 +238,7 @@ class FrameCsvWriter:
         hold = result.hold
         return [
             result.index,
-            _format_s(result.timestamp_s),
+            _format_s(result.timestamp_s, 6),  # µs: keeps 59.94 fps steps exact
             int(_person_seen(result)),
             result.side or "",
             result.facing,
@@ -615,38 +614,49 @@ def _main_fault(summary: dict[str, Any], faults: dict[str, float]) -> tuple[str,
     return summary["rules"][rule_id]["cue"], seconds
 
 
+def _held_text(held_s: float | None) -> str:
+    # Rounded down, so 19.98 s of a 20 s target never reads "20.0 / 20 s (not reached)".
+    return f"{math.floor((held_s or 0.0) * 10 + 1e-6) / 10:.1f}"
+
+
 def _side_label(side: str) -> str:
     return "Hold" if side == "both" else side.capitalize()
 
 
 def _verdict_text(summary: dict[str, Any]) -> str:
     """One line a coach would say about the session as a whole."""
-    prefix = "" if summary["complete"] else "Incomplete analysis: "
+    text = _verdict_body(summary)
+    if not summary["complete"]:
+        return f"Incomplete analysis: {text}"
+    return text[0].upper() + text[1:]
+
+
+def _verdict_body(summary: dict[str, Any]) -> str:
     if summary["frames_analysed"] == 0:
         problem = summary.get("problem")
-        return f"{prefix}no frames were analysed" + (f" ({problem})." if problem else ".")
+        return "no frames were analysed" + (f" ({problem})." if problem else ".")
     if summary["frames_with_person"] == 0:
-        return f"{prefix}no person was seen in {summary['duration_s']:.1f} s of video."
-    name = summary["stretch"]["name"]
+        return f"no person was seen in {summary['duration_s']:.1f} s of video."
     if not summary["time_in_pose_s"]:
-        return f"{prefix}a person was seen but never got into the {name} position."
+        name = summary["stretch"]["name"]
+        return f"a person was seen but never got into the {name} position."
 
     sides: dict[str, Any] = summary["sides"]
     missed = {side: info for side, info in sides.items() if not info["reached"]}
 
     def held(info: dict[str, Any]) -> str:
-        return f"{info['best_held_s'] or 0:.1f} of {info['target_s']:g} s"
+        return f"{_held_text(info['best_held_s'])} of {info['target_s']:g} s"
 
     if not missed:
-        hold = "target hold reached" + (" on every side" if len(sides) > 1 else "")
+        text = "target hold reached" + (" on every side" if len(sides) > 1 else "")
     elif len(sides) == 1:
-        hold = f"target hold not reached ({held(next(iter(missed.values())))})"
+        text = f"target hold not reached ({held(next(iter(missed.values())))})"
     else:
-        hold = "target hold not reached on " + ", ".join(
+        text = "target hold not reached on " + ", ".join(
             f"{side} ({held(info)})" for side, info in missed.items()
         )
     good_pct = 100.0 * (summary["time_in_good_form_s"] or 0.0) / summary["time_in_pose_s"]
-    text = f"{prefix}{hold[0].upper()}{hold[1:]}; good form {good_pct:.0f}% of the time in pose"
+    text += f"; good form {good_pct:.0f}% of the time in pose"
     totals = {rid: info["fail_s"] for rid, info in summary["rules"].items() if info["fail_s"]}
     fault = _main_fault(summary, totals)
     if fault is not None:
@@ -680,11 +690,11 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["time_in_pose_s"]:
         for side, info in summary["sides"].items():
             label = _side_label(side)
-            if not info["time_in_pose_s"] and info["best_held_s"] is None:
+            if not info["time_in_pose_s"] and not info["best_held_s"]:
                 lines.append(f"{label}: not attempted.")
                 continue
             reached = "reached" if info["reached"] else "not reached"
-            line = f"{label}: held {info['best_held_s'] or 0:.1f} / {info['target_s']:g} s ({reached})"
+            line = f"{label}: held {_held_text(info['best_held_s'])} / {info['target_s']:g} s ({reached})"
             if info["good_form_fraction"] is not None:
                 line += f"; good form {100 * info['good_form_fraction']:.0f}% of the time in pose"
             fault = _main_fault(summary, info["fail_s_by_rule"])
@@ -713,32 +723,35 @@ _HOLD_PANEL_IN: Final = 1.6
 
 def _runs(
     codes: npt.NDArray[Any], start_s: FloatArray, end_s: FloatArray, continues: BoolArray
-) -> Iterator[tuple[int, float, float]]:
-    """(code, start_s, end_s) for each run of equal codes on contiguous frames."""
-    if codes.size == 0:
-        return
+) -> tuple[npt.NDArray[Any], FloatArray, FloatArray]:
+    """(codes, starts_s, ends_s) of the runs of equal codes on contiguous frames."""
     breaks = np.ones(codes.size, dtype=np.bool_)
     breaks[1:] = (codes[1:] != codes[:-1]) | ~continues[1:]
     first = np.flatnonzero(breaks)
-    last = np.append(first[1:] - 1, codes.size - 1)
-    for a, b in zip(first, last, strict=True):
-        yield int(codes[a]), float(start_s[a]), float(end_s[b])
+    last = np.append(first[1:] - 1, codes.size - 1).astype(np.intp) if first.size else first
+    return codes[first], start_s[first], end_s[last]
 
 
 def _draw_band(
     ax: Axes,
     row: float,
-    runs: Iterator[tuple[int, float, float]],
+    runs: tuple[npt.NDArray[Any], FloatArray, FloatArray],
     colors: dict[int, str],
     labels: dict[int, str] | None = None,
     min_label_s: float = 0.0,
 ) -> None:
-    for code, start_s, end_s in runs:
-        color = colors.get(code)
-        if color is None:
+    run_codes, starts_s, ends_s = runs
+    for code, color in colors.items():
+        mine = run_codes == code
+        if not mine.any():
             continue
-        ax.broken_barh([(start_s, end_s - start_s)], (row - 0.38, 0.76), facecolors=color)
-        if labels and code in labels and end_s - start_s >= min_label_s:
+        # One collection per colour: a flickering hour has tens of thousands of runs.
+        xranges = list(zip(starts_s[mine].tolist(), (ends_s - starts_s)[mine].tolist(), strict=True))
+        ax.broken_barh(xranges, (row - 0.38, 0.76), facecolors=color, linewidth=0)
+        if not labels or code not in labels:
+            continue
+        wide = mine & (ends_s - starts_s >= min_label_s)
+        for start_s, end_s in zip(starts_s[wide].tolist(), ends_s[wide].tolist(), strict=True):
             ax.text(
                 (start_s + end_s) / 2,
                 row,
@@ -958,6 +971,18 @@ def plot_timeline(
     hold_ax.set_xlabel("time (s)")
     if t.size:
         hold_ax.set_xlim(float(t[0]), float(end_s[-1]))
+    else:
+        hold_ax.set_xlim(0.0, 1.0)
+        band_ax.text(
+            0.5,
+            0.5,
+            "no frames analysed",
+            transform=band_ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color="#607d8b",
+        )
 
     path = Path(path_png)
     try:

@@ -119,7 +119,7 @@ def analyze_video(
                     csv_writer.write(result)
                     summary_builder.add(result)
                     if sink is not None:
-                        sink.write(overlay.draw(frame.image_bgr, result), frame.timestamp_s)
+                        sink.write(overlay.draw(frame.image_bgr, result), frame.timestamp_s, give=True)
                     if times is not None:
                         times.model_ms.append((modelled - started) * 1e3)
                         times.other_ms.append((time.perf_counter() - modelled) * 1e3)

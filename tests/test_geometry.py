@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -42,12 +43,16 @@ def _close(got: float, expected: float) -> bool:
         pytest.param(p(300, 100), p(300, 300), p(500, 300), 90.0, id="right-angle-pixels"),
         pytest.param(p(1, 0, 0), p(0, 0, 0), p(0, 0, 1), 90.0, id="right-angle-3d-xz"),
         pytest.param(p(1, 1, 0), p(0, 0, 0), p(0, 0, 1), 90.0, id="right-angle-3d-oblique"),
-        pytest.param(p(1, 0, 0), p(0, 0, 0), p(1, 1, 1), math.degrees(math.acos(1 / math.sqrt(3))), id="3d-cube"),
+        pytest.param(
+            p(1, 0, 0), p(0, 0, 0), p(1, 1, 1), math.degrees(math.acos(1 / math.sqrt(3))), id="3d-cube"
+        ),
         pytest.param(p(0, 0, 2), p(0, 0, 0), p(0, 0, -5), 180.0, id="straight-3d"),
         pytest.param(p(1, 0), p(0, 0), p(3, 3), 45.0, id="lengths-do-not-matter"),
     ],
 )
-def test_joint_angle_known_values(a: np.ndarray, vertex: np.ndarray, c: np.ndarray, expected_deg: float) -> None:
+def test_joint_angle_known_values(
+    a: np.ndarray, vertex: np.ndarray, c: np.ndarray, expected_deg: float
+) -> None:
     assert geometry.joint_angle_deg(a, vertex, c) == pytest.approx(expected_deg, abs=1e-9)
     # The angle does not depend on which arm is named first.
     assert geometry.joint_angle_deg(c, vertex, a) == pytest.approx(expected_deg, abs=1e-9)
@@ -316,7 +321,10 @@ _ALL_FUNCTIONS: list[tuple[str, Callable[[np.ndarray], float]]] = [
 @pytest.mark.parametrize(("name", "function"), _ALL_FUNCTIONS, ids=[n for n, _ in _ALL_FUNCTIONS])
 @pytest.mark.parametrize(("bad", "numpy_errors"), _BAD_POINTS)
 def test_degenerate_points_give_nan_and_never_raise(
-    name: str, function: Callable[[np.ndarray], float], bad: np.ndarray, numpy_errors: str
+    name: str,
+    function: Callable[[np.ndarray], float],
+    bad: np.ndarray,
+    numpy_errors: Literal["raise", "ignore"],
 ) -> None:
     with np.errstate(all=numpy_errors):  # "raise": even a numpy warning would fail the test
         got = function(bad)

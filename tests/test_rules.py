@@ -16,7 +16,9 @@ NAN = math.nan
 Row = tuple[float, float, Verdict]  # (t_s, value, verdict expected after this frame)
 
 
-def frames(t0_s: float, t1_s: float, fps: float, value: float | Sequence[float], expect: Verdict) -> list[Row]:
+def frames(
+    t0_s: float, t1_s: float, fps: float, value: float | Sequence[float], expect: Verdict
+) -> list[Row]:
     """Frames from t0 (inclusive) to t1 (exclusive) at `fps`; a sequence of values is cycled (jitter)."""
     values = [value] if isinstance(value, (int, float)) else list(value)
     rows: list[Row] = []
@@ -30,12 +32,19 @@ def frames(t0_s: float, t1_s: float, fps: float, value: float | Sequence[float],
 def run(tracker: RuleTracker, script: Sequence[Row]) -> None:
     for frame, (t_s, value, expected) in enumerate(script):
         got = tracker.update(value, t_s)
-        assert got is expected, f"frame {frame} at t={t_s:.4f}s value={value}: got {got.name}, want {expected.name}"
+        assert got is expected, (
+            f"frame {frame} at t={t_s:.4f}s value={value}: got {got.name}, want {expected.name}"
+        )
         assert tracker.verdict is got
 
 
 # Range [0, 10], hysteresis 2 (so a failing value must come back to [2, 8]), 0.3 s to flip.
-RANGE_0_10 = {"min_value": 0.0, "max_value": 10.0, "hysteresis": 2.0, "min_duration_s": 0.3}
+RANGE_0_10: dict[str, float | None] = {
+    "min_value": 0.0,
+    "max_value": 10.0,
+    "hysteresis": 2.0,
+    "min_duration_s": 0.3,
+}
 
 SCRIPTS: list[tuple[str, dict[str, float | None], list[Row]]] = [
     (
@@ -69,10 +78,12 @@ SCRIPTS: list[tuple[str, dict[str, float | None], list[Row]]] = [
     (
         "jitter-in-the-low-band-while-failing-low",
         RANGE_0_10,
-        [(0.0, -1.0, LOW)]
-        + frames(0.1, 2.0, 30, [0.5, 1.9, -0.2, 1.0], LOW)
-        + frames(2.0, 2.25, 30, 2.1, LOW)
-        + frames(2.35, 3.0, 30, 2.1, PASS),
+        [
+            (0.0, -1.0, LOW),
+            *frames(0.1, 2.0, 30, [0.5, 1.9, -0.2, 1.0], LOW),
+            *frames(2.0, 2.25, 30, 2.1, LOW),
+            *frames(2.35, 3.0, 30, 2.1, PASS),
+        ],
     ),
     (
         "flip-after-min-duration-at-30fps-then-10fps",
@@ -88,10 +99,14 @@ SCRIPTS: list[tuple[str, dict[str, float | None], list[Row]]] = [
         "flip-after-min-duration-at-10fps-then-30fps",
         RANGE_0_10,
         # Crosses at t=2.0 at 10 fps, then 30 fps from t=2.2: the flip comes at the first frame >= 2.3.
-        frames(0.0, 2.0, 10, 5.0, PASS)
-        + [(2.0, -1.0, PASS), (2.1, -1.0, PASS)]
-        + frames(2.2, 2.29, 30, -1.0, PASS)
-        + [(2.31, -1.0, LOW), (2.5, -1.0, LOW)],
+        [
+            *frames(0.0, 2.0, 10, 5.0, PASS),
+            (2.0, -1.0, PASS),
+            (2.1, -1.0, PASS),
+            *frames(2.2, 2.29, 30, -1.0, PASS),
+            (2.31, -1.0, LOW),
+            (2.5, -1.0, LOW),
+        ],
     ),
     (
         "one-long-frame-gap-counts-as-duration",
@@ -112,27 +127,35 @@ SCRIPTS: list[tuple[str, dict[str, float | None], list[Row]]] = [
         "low-to-high-without-passing",
         RANGE_0_10,
         # From failing low straight over the top: a new candidate (HIGH), it too must persist.
-        [(0.0, -1.0, LOW)] + frames(0.1, 0.35, 30, 15.0, LOW) + frames(0.45, 1.0, 30, 15.0, HIGH),
+        [(0.0, -1.0, LOW), *frames(0.1, 0.35, 30, 15.0, LOW), *frames(0.45, 1.0, 30, 15.0, HIGH)],
     ),
     (
         "high-to-low-without-passing",
         RANGE_0_10,
-        [(0.0, 15.0, HIGH)] + frames(0.1, 0.35, 30, -5.0, HIGH) + frames(0.45, 1.0, 30, -5.0, LOW),
+        [(0.0, 15.0, HIGH), *frames(0.1, 0.35, 30, -5.0, HIGH), *frames(0.45, 1.0, 30, -5.0, LOW)],
     ),
     (
         "candidate-switch-restarts-the-clock",
         RANGE_0_10,
         # PASS shown; 0.2 s of HIGH then 0.2 s of LOW: neither lasted 0.3 s on its own.
-        [(0.0, 5.0, PASS)]
-        + frames(0.1, 0.3, 30, 11.0, PASS)
-        + frames(0.3, 0.5, 30, -1.0, PASS)
-        + frames(0.5, 0.59, 30, -1.0, PASS)
-        + frames(0.61, 0.8, 30, -1.0, LOW),
+        [
+            (0.0, 5.0, PASS),
+            *frames(0.1, 0.3, 30, 11.0, PASS),
+            *frames(0.3, 0.5, 30, -1.0, PASS),
+            *frames(0.5, 0.59, 30, -1.0, PASS),
+            *frames(0.61, 0.8, 30, -1.0, LOW),
+        ],
     ),
     (
         "nan-is-unknown-at-once-and-the-next-value-decides-at-once",
         RANGE_0_10,
-        [(0.0, 12.0, HIGH), (1 / 30, NAN, UNKNOWN), (2 / 30, 5.0, PASS), (3 / 30, NAN, UNKNOWN), (4 / 30, -1, LOW)],
+        [
+            (0.0, 12.0, HIGH),
+            (1 / 30, NAN, UNKNOWN),
+            (2 / 30, 5.0, PASS),
+            (3 / 30, NAN, UNKNOWN),
+            (4 / 30, -1, LOW),
+        ],
     ),
     (
         "nan-forgets-the-old-verdict-never-stale",
@@ -158,20 +181,34 @@ SCRIPTS: list[tuple[str, dict[str, float | None], list[Row]]] = [
     (
         "min-only-no-upper-limit",
         {"min_value": 0.0, "max_value": None, "hysteresis": 5.0, "min_duration_s": 0.2},
-        [(0.0, 1e9, PASS), (0.1, -1.0, PASS), (0.35, -1.0, LOW)]
-        + frames(0.4, 1.0, 10, 4.9, LOW)  # inside the range but not by the hysteresis
-        + [(1.0, 5.0, LOW), (1.25, 1e6, PASS)],
+        [
+            (0.0, 1e9, PASS),
+            (0.1, -1.0, PASS),
+            (0.35, -1.0, LOW),
+            *frames(0.4, 1.0, 10, 4.9, LOW),  # inside the range but not by the hysteresis
+            (1.0, 5.0, LOW),
+            (1.25, 1e6, PASS),
+        ],
     ),
     (
         "max-only-no-lower-limit",
         {"min_value": None, "max_value": 0.15, "hysteresis": 0.03, "min_duration_s": 0.4},
-        [(0.0, -1e9, PASS), (0.1, 0.16, PASS), (0.55, 0.2, HIGH), (0.6, 0.13, HIGH), (1.2, 0.13, HIGH)]
-        + [(1.3, 0.11, HIGH), (1.75, -50.0, PASS)],
+        [
+            (0.0, -1000000000.0, PASS),
+            (0.1, 0.16, PASS),
+            (0.55, 0.2, HIGH),
+            (0.6, 0.13, HIGH),
+            (1.2, 0.13, HIGH),
+            (1.3, 0.11, HIGH),
+            (1.75, -50.0, PASS),
+        ],
     ),
 ]
 
 
-@pytest.mark.parametrize(("params", "script"), [(p, s) for _, p, s in SCRIPTS], ids=[n for n, _, _ in SCRIPTS])
+@pytest.mark.parametrize(
+    ("params", "script"), [(p, s) for _, p, s in SCRIPTS], ids=[n for n, _, _ in SCRIPTS]
+)
 def test_scripted_verdicts(params: dict[str, float | None], script: list[Row]) -> None:
     run(RuleTracker(**params), script)  # type: ignore[arg-type]
 
