@@ -82,15 +82,19 @@ def main() -> int:
     for round_index in range(args.rounds):
         bare.append(bare_model_fps(clip, model, args.frames))
         full.append(posecheck_fps(clip, model, args.frames, args.stretch, times))
-        print(f"  round {round_index + 1}: bare model {bare[-1]:.1f} fps, posecheck analyze {full[-1]:.1f} fps")
+        print(
+            f"  round {round_index + 1}: bare model {bare[-1]:.1f} fps, posecheck analyze {full[-1]:.1f} fps"
+        )
     bare_fps, full_fps = statistics.median(bare), statistics.median(full)
     added = bare_fps / full_fps - 1.0
     print(f"bare model:            {bare_fps:6.1f} frames/s  ({1e3 / bare_fps:.1f} ms/frame)")
     print(f"posecheck analyze:     {full_fps:6.1f} frames/s  ({1e3 / full_fps:.1f} ms/frame)")
     print(f"ratio analyze/bare:    {full_fps / bare_fps:6.3f}  (posecheck adds {added:+.1%} per frame)")
-    print(f"non-model work, median {statistics.median(times.other_ms):.2f} ms/frame "
-          f"(p95 {statistics.quantiles(times.other_ms, n=20)[-1]:.2f} ms); "
-          f"model call median {statistics.median(times.model_ms):.1f} ms")
+    print(
+        f"non-model work, median {statistics.median(times.other_ms):.2f} ms/frame "
+        f"(p95 {statistics.quantiles(times.other_ms, n=20)[-1]:.2f} ms); "
+        f"model call median {statistics.median(times.model_ms):.1f} ms"
+    )
     print("target: adds under 10%: " + ("met" if added < 0.10 else "NOT met"))
     return 0
 

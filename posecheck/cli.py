@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,10 @@ from typing import Any
 
 from posecheck import __version__
 from posecheck.errors import PosecheckError, SourceError
+
+# Subcommands kept in their own modules; each module has `register(commands)`,
+# adding its parser with `set_defaults(run=...)`.
+_COMMAND_MODULES: tuple[str, ...] = ()
 
 EXIT_OK = 0
 EXIT_NO_PERSON = 2
@@ -56,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
-    _model_options(analyze)
+    model_options(analyze)
     analyze.set_defaults(run=_run_analyze)
 
     specs = commands.add_parser(
@@ -81,13 +86,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Resolve the pose model: --model PATH, then $POSECHECK_MODEL, then the user cache; "
         "if absent, download the official MediaPipe bundle into the cache.",
     )
-    _model_options(model)
+    model_options(model)
     model.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     model.set_defaults(run=_run_model)
+
+    for module_name in _COMMAND_MODULES:
+        importlib.import_module(module_name).register(commands)
     return parser
 
 
-def _model_options(parser: argparse.ArgumentParser) -> None:
+def model_options(parser: argparse.ArgumentParser) -> None:
+    """--model and --model-variant, shared by every command that runs the pose model."""
     group = parser.add_argument_group("pose model")
     group.add_argument("--model", metavar="PATH", help="pose_landmarker .task file (else $POSECHECK_MODEL)")
     group.add_argument(
@@ -109,13 +118,13 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from posecheck.video.sources import ImageSource, open_source
 
     spec = load_spec(find_spec(args.stretch))
-    model_path = _resolve_model(args)
+    model_path = resolve_model_arg(args)
     out_dir = Path(args.out)
     with open_source(args.input) as source:
         photos = isinstance(source, ImageSource)
         with (
             PoseDetector(model_path, mode="image" if photos else "video") as detector,
-            _progress(source, args.quiet) as bar,
+            FrameProgress(source, args.quiet) as bar,
         ):
             if isinstance(source, ImageSource):
                 result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
@@ -214,7 +223,7 @@ def _run_specs_show(args: argparse.Namespace) -> int:
 
 
 def _run_model(args: argparse.Namespace) -> int:
-    path = _resolve_model(args, download=not args.no_download)
+    path = resolve_model_arg(args, download=not args.no_download)
     print(path)
     return EXIT_OK
 
@@ -222,7 +231,8 @@ def _run_model(args: argparse.Namespace) -> int:
 # -- helpers --------------------------------------------------------------------
 
 
-def _resolve_model(args: argparse.Namespace, *, download: bool = True) -> Path:
+def resolve_model_arg(args: argparse.Namespace, *, download: bool = True) -> Path:
+    """The model path from --model / $POSECHECK_MODEL / cache, downloading with a progress bar."""
     from posecheck.pose.model import resolve_model
 
     bar: Any = None
@@ -243,7 +253,7 @@ def _resolve_model(args: argparse.Namespace, *, download: bool = True) -> Path:
             bar.close()
 
 
-class _progress:
+class FrameProgress:
     """A tqdm bar over frames (or a silent stand-in), as a context manager."""
 
     def __init__(self, source: Any, quiet: bool) -> None:
@@ -260,7 +270,7 @@ class _progress:
         if self._bar is not None:
             self._bar.update(1)
 
-    def __enter__(self) -> _progress:
+    def __enter__(self) -> FrameProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -117,10 +117,15 @@ class ReportContext:
         return self.rule_severity[rule_id] == "critical"
 
     def cue(self, rule_id: str) -> str:
-        return self.rule_cues.get(rule_id) or rule_id.replace("_", " ")
+        return self.rule_cues.get(rule_id) or _readable(rule_id)
 
     def allowed_range(self, rule_id: str) -> tuple[float | None, float | None]:
         return self.rule_ranges.get(rule_id, (None, None))
+
+
+def _readable(identifier: str) -> str:
+    """'knee-over-ankle' / 'knee_over_ankle' -> 'knee over ankle', for labels."""
+    return identifier.replace("_", " ").replace("-", " ")
 
 
 def _output_error(path: Path, what: str, exc: OSError) -> OutputError:
@@ -505,7 +510,7 @@ class SummaryBuilder:
             values = values[np.isfinite(values)]
             found = values.size > 0
             measures[mid] = {
-                "label": s.measure_labels.get(mid, mid.replace("_", " ")),
+                "label": s.measure_labels.get(mid, _readable(mid)),
                 "unit": unit,
                 "frames_in_pose": int(values.size),
                 "min": _round(values.min(), decimals) if found else None,
@@ -619,6 +624,10 @@ def _held_text(held_s: float | None) -> str:
     return f"{math.floor((held_s or 0.0) * 10 + 1e-6) / 10:.1f}"
 
 
+def _attempted(side_info: dict[str, Any]) -> bool:
+    return bool(side_info["time_in_pose_s"] or side_info["best_held_s"])
+
+
 def _side_label(side: str) -> str:
     return "Hold" if side == "both" else side.capitalize()
 
@@ -652,9 +661,17 @@ def _verdict_body(summary: dict[str, Any]) -> str:
     elif len(sides) == 1:
         text = f"target hold not reached ({held(next(iter(missed.values())))})"
     else:
-        text = "target hold not reached on " + ", ".join(
-            f"{side} ({held(info)})" for side, info in missed.items()
-        )
+        reached = [side for side, info in sides.items() if info["reached"]]
+        short = [f"{side} ({held(info)})" for side, info in missed.items() if _attempted(info)]
+        skipped = [side for side, info in missed.items() if not _attempted(info)]
+        parts = []
+        if reached:
+            parts.append("reached on " + ", ".join(reached))
+        if short:
+            parts.append("not reached on " + ", ".join(short))
+        text = "target hold " + ", ".join(parts) if parts else "no side was held"
+        if skipped:
+            text += ", " + " and ".join(skipped) + " not attempted"
     good_pct = 100.0 * (summary["time_in_good_form_s"] or 0.0) / summary["time_in_pose_s"]
     text += f"; good form {good_pct:.0f}% of the time in pose"
     totals = {rid: info["fail_s"] for rid, info in summary["rules"].items() if info["fail_s"]}
@@ -690,7 +707,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["time_in_pose_s"]:
         for side, info in summary["sides"].items():
             label = _side_label(side)
-            if not info["time_in_pose_s"] and not info["best_held_s"]:
+            if not _attempted(info):
                 lines.append(f"{label}: not attempted.")
                 continue
             reached = "reached" if info["reached"] else "not reached"
@@ -845,7 +862,7 @@ def plot_timeline(
             min_label_s=min_label_s,
         )
         marker = " (!)" if ctx.is_critical(rid) else ""
-        row_labels.append(rid.replace("_", " ") + marker)
+        row_labels.append(_readable(rid) + marker)
     pose_codes = np.where(in_pose, 2, np.where(series.person, 1, 0))
     pose_row = len(ctx.rule_ids)
     _draw_band(
@@ -931,7 +948,7 @@ def plot_timeline(
                 linewidth=2.2,
             )
         ax.set_ylim(y_min, y_max)
-        label = series.measure_labels.get(mid, mid.replace("_", " "))
+        label = series.measure_labels.get(mid, _readable(mid))
         ax.set_title(f"{label} ({unit})", loc="left", fontsize=10, pad=3)
         ax.grid(color="#e6e6e6", linewidth=0.6)
         ax.spines[["top", "right"]].set_visible(False)
@@ -955,7 +972,9 @@ def plot_timeline(
     targets = set(series.hold_targets_s.values()) or {ctx.hold_target_s}
     for target_s in targets:
         hold_ax.axhline(target_s, color="#455a64", linewidth=1.0, linestyle="--")
-    hold_ax.set_ylim(0, max(targets) * 1.12 if max(targets) > 0 else 1.0)
+    top_s = max(targets) if max(targets) > 0 else 1.0
+    # A little below zero, so a timer that never started is visible above the axis.
+    hold_ax.set_ylim(-0.04 * top_s, 1.12 * top_s)
     hold_ax.set_title("hold timer (s), target dashed", loc="left", fontsize=10, pad=3)
     if hold_ax.get_legend_handles_labels()[0]:
         hold_ax.legend(

@@ -67,7 +67,15 @@ def test_malformed_spec(capsys: pytest.CaptureFixture[str], with_model: Path, tm
 def test_missing_model_path(capsys: pytest.CaptureFixture[str], tmp_path: Path, footage_dir: Path) -> None:
     clip = footage_dir / "low_lunge" / "fitbod_kneeling-hip-flexor.mp4"
     code, _, err = _run(
-        capsys, "analyze", str(clip), "-s", GOOD_SPEC, "--model", str(tmp_path / "m.task"), "-o", str(tmp_path)
+        capsys,
+        "analyze",
+        str(clip),
+        "-s",
+        GOOD_SPEC,
+        "--model",
+        str(tmp_path / "m.task"),
+        "-o",
+        str(tmp_path),
     )
     assert code == 5
     assert "m.task" in _one_line_error(err)
@@ -115,7 +123,9 @@ def test_truncated_video_keeps_partial_results(
     shutil.copyfile(source, clip)
     data = clip.read_bytes()
     clip.write_bytes(data[: len(data) // 2])
-    code, _, err = _run(capsys, "analyze", str(clip), "-s", "standing-quad-stretch", "-o", str(tmp_path / "o"), "-q")
+    code, _, err = _run(
+        capsys, "analyze", str(clip), "-s", "standing-quad-stretch", "-o", str(tmp_path / "o"), "-q"
+    )
     assert code == 4
     assert "truncated" in err.lower() and "Traceback" not in err
     summary = json.loads((tmp_path / "o" / "cut.summary.json").read_text())

@@ -95,7 +95,9 @@ def test_hip_flexor_clip_reaches_a_hold_with_the_knee_over_the_ankle(analyses: d
     assert right["best_held_s"] >= 13.5  # the clip is 14.1 s long and she holds all of it
 
 
-def test_hip_flexor_csv_times_come_from_the_container(analyses: dict[str, Analysis], footage_dir: Path) -> None:
+def test_hip_flexor_csv_times_come_from_the_container(
+    analyses: dict[str, Analysis], footage_dir: Path
+) -> None:
     times = [float(r["timestamp_s"]) for r in analyses["hip_flexor"].rows]
     with av.open(str(footage_dir / CLIPS["hip_flexor"][0])) as container:
         stream = container.streams.video[0]

@@ -211,7 +211,10 @@ def test_hold_achieved_per_side() -> None:
     assert (right["best_held_s"], right["final_held_s"], right["reached"]) == (12.0, 0.0, False)
     assert left["target_s"] == right["target_s"] == 30.0
     assert left["time_in_pose_s"] == pytest.approx(1.5)  # 3 frames, 1 s apart, capped at 0.5
-    assert "not reached on right (12.0 of 30 s)" in summary["verdict"]
+    assert summary["verdict"] == (
+        "Target hold reached on left, not reached on right (12.0 of 30 s); "
+        "good form 100% of the time in pose."
+    )
 
 
 def test_a_side_without_hold_status_reports_nothing_held() -> None:
@@ -337,7 +340,10 @@ def test_format_summary_reads_like_a_coach() -> None:
         "most common fault: 'Front knee past the ankle' 0.3 s"
     )
     assert lines[3] == "Right: not attempted."
-    assert lines[-1].startswith("Verdict: Target hold not reached on left (1.9 of 30 s), right")
+    assert lines[-1] == (
+        "Verdict: Target hold not reached on left (1.9 of 30 s), right not attempted; "
+        "good form 85% of the time in pose; main fault: 'Front knee past the ankle' (0.3 s)."
+    )
 
 
 # --------------------------------------------------------------------------- CSV

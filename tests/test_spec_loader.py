@@ -626,7 +626,7 @@ ONLY_ENTRY = VALID_SPEC.replace("  - {measure: knee_ahead, max: 0.6}\n", "")
 )
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG (working-tree loader, _describe sorting problems by line): when the only item of "
+    reason="BUG (loader._describe sorts the problems by line, since 4df5ea9): when the only item of "
     "'rules' or 'entry' is invalid, pydantic also reports 'rules: Tuple should have at least 1 item "
     "after validation, not 0'; that problem sits on the earlier 'rules:' line, so it is shown instead "
     "of the real one",

@@ -26,9 +26,11 @@ class CueArbiter:
       confirmation, that confirmation is shown for `confirm_s`.
     """
 
-    def __init__(self, min_show_s: float = 1.5, confirm_s: float = 2.0) -> None:
+    def __init__(self, min_show_s: float = 1.5, confirm_s: float = 2.0, clear_after_s: float = 0.5) -> None:
         self.min_show_s = min_show_s
         self.confirm_s = confirm_s
+        self.clear_after_s = clear_after_s
+        self._unwanted_since_s: float | None = None
         self.current: Cue | None = None
         self._shown_since_s = 0.0
         self._confirmation: Cue | None = None
@@ -55,11 +57,21 @@ class CueArbiter:
             else:
                 self._confirmation = None
         if wanted == current:
+            self._unwanted_since_s = None
             return current
         if current is not None and t_s - self._shown_since_s < self.min_show_s:
             return current
+        if wanted is None and current is not None and current.kind != "confirmation":
+            # Clear the screen only once nothing has been wrong for a moment: a fault
+            # that flickers in and out must not blank the text for single frames.
+            if self._unwanted_since_s is None:
+                self._unwanted_since_s = t_s
+            if t_s - self._unwanted_since_s < self.clear_after_s:
+                return current
+        self._unwanted_since_s = None
         self.current, self._shown_since_s = wanted, t_s
         return wanted
 
     def reset(self) -> None:
         self.current = self._confirmation = None
+        self._unwanted_since_s = None

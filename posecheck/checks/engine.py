@@ -128,6 +128,9 @@ class Engine:
     # -- stages -----------------------------------------------------------------
 
     def _no_person(self, t_s: float, index: int) -> FrameResult:
+        # Whoever steps back in may face the other way or lead with the other leg.
+        for choice in (self._facing, self._front, self._near, self._working):
+            choice.reset()
         self._xy_filter.reset()
         self._world_filter.reset()
         for tracker in (*self._entry, *self._rules):

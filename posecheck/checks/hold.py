@@ -37,7 +37,9 @@ class HoldTimer:
 
     def update(self, t_s: float, side: str | None, in_pose: bool, form_ok: bool) -> HoldStatus | None:
         """Advance to time `t_s`; returns the status of the side being worked (None if unknown)."""
-        dt_s = 0.0 if self._last_t_s is None else min(max(t_s - self._last_t_s, 0.0), MAX_FRAME_GAP_S)
+        dt_s = 0.0 if self._last_t_s is None else max(t_s - self._last_t_s, 0.0)
+        if dt_s > MAX_FRAME_GAP_S:
+            dt_s = 0.0  # a gap in the video is not time held
         self._last_t_s = t_s
         if len(self.sides) == 1:
             side = self.sides[0] if side in (None, self.sides[0]) or self.sides[0] == "both" else side
@@ -58,7 +60,9 @@ class HoldTimer:
             if clock.held_s >= self.target_s:
                 clock.held_s = self.target_s
                 clock.state = HoldState.DONE
-        elif clock.held_s > 0:
+        elif clock.held_s <= 0:
+            clock.state = HoldState.WAITING
+        else:
             clock.state = HoldState.PAUSED
             if in_pose:
                 clock.broken_since_s = None

@@ -6,6 +6,9 @@ import math
 
 from posecheck.results import Verdict
 
+# Frame timestamps are sums of float steps: 0.7 - 0.3 must count as 0.4 s.
+_TIME_EPS_S = 1e-6
+
 
 class RuleTracker:
     """Verdict of one range check, stable against jitter.
@@ -33,11 +36,11 @@ class RuleTracker:
             return Verdict.FAIL_LOW
         if value > self.max_value:
             return Verdict.FAIL_HIGH
-        if self.verdict.failing:
-            inner_low = self.min_value + self.hysteresis
-            inner_high = self.max_value - self.hysteresis
-            if not inner_low <= value <= inner_high:
-                return self.verdict  # in the band just inside a limit: still failing
+        # Inside the range; a failing verdict holds in the band just inside the limit it broke.
+        if self.verdict is Verdict.FAIL_LOW and value < self.min_value + self.hysteresis:
+            return Verdict.FAIL_LOW
+        if self.verdict is Verdict.FAIL_HIGH and value > self.max_value - self.hysteresis:
+            return Verdict.FAIL_HIGH
         return Verdict.PASS
 
     def update(self, value: float, t_s: float) -> Verdict:
@@ -53,7 +56,7 @@ class RuleTracker:
         else:
             if wanted is not self._candidate:
                 self._candidate, self._since_s = wanted, t_s
-            if t_s - self._since_s >= self.min_duration_s:
+            if t_s - self._since_s >= self.min_duration_s - _TIME_EPS_S:
                 self.verdict, self._candidate = wanted, None
         return self.verdict
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from posecheck.errors import SpecError
 from posecheck.spec.model import (
@@ -98,9 +98,20 @@ def load_spec(path: Path | str) -> StretchSpec:
     try:
         data = yaml.load(text)
     except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
-        problem = (exc.problem or "invalid YAML").strip()
+        mark = exc.problem_mark
+        problem = " ".join((exc.problem or "invalid YAML").split())
+        if "end of stream" in problem and exc.context_mark is not None:
+            mark = exc.context_mark  # an unclosed quote or bracket: point at where it opened
+        line = mark.line + 1 if mark is not None else "?"
         raise SpecError(f"{path}:{line}: not valid YAML: {problem}; check indentation and quoting") from None
+    except YAMLError as exc:
+        position = getattr(exc, "position", None)
+        line = text[:position].count("\n") + 1 if isinstance(position, int) else 1
+        character = getattr(exc, "character", None)
+        reason = f"character {character!r}" if character is not None else " ".join(str(exc).split())
+        raise SpecError(
+            f"{path}:{line}: not valid YAML: unreadable {reason}; remove control characters"
+        ) from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
     try:
@@ -124,7 +135,7 @@ def _describe(path: Path, data: Any, exc: ValidationError) -> str:
     """
     problems = sorted(
         (_describe_one(data, error) for error in exc.errors()),
-        key=lambda p: (not p[0], p[1]),
+        key=lambda p: (p[0], p[1]),
     )
     _, line, text = problems[0]
     more = len(problems) - 1
@@ -132,11 +143,17 @@ def _describe(path: Path, data: Any, exc: ValidationError) -> str:
     return f"{path}:{line}: {text}{suffix}"
 
 
-def _describe_one(data: Any, error: Any) -> tuple[bool, int, str]:
+def _describe_one(data: Any, error: Any) -> tuple[int, int, str]:
+    """(rank, line, text): unknown keys rank first; a list's "too short" (a symptom of an
+    invalid item inside it) ranks last."""
     loc = _clean_loc(error["loc"])
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
     kind = error["type"]
-    if kind == "extra_forbidden":
+    rank = {"extra_forbidden": 0, "too_short": 2}.get(kind, 1)
+    if kind == "missing" and loc and isinstance(loc[-1], int):
+        message = f"too few items: give {loc[-1] + 1} or more"
+        loc = loc[:-1]
+    elif kind == "extra_forbidden":
         key = str(loc[-1])
         close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
         message = f"unknown key '{key}'" + (f": did you mean '{close[0]}'?" if close else ": remove it")
@@ -150,7 +167,7 @@ def _describe_one(data: Any, error: Any) -> tuple[bool, int, str]:
         # Cross-reference errors raised at spec level carry their own key path.
         head, _, message = message.partition(": ")
         loc = _parse_path(head)
-    return kind == "extra_forbidden", _line_of(data, loc), f"{_format_loc(loc) or '(top level)'}: {message}"
+    return rank, _line_of(data, loc), f"{_format_loc(loc) or '(top level)'}: {message}"
 
 
 def _clean_loc(loc: Sequence[int | str]) -> tuple[int | str, ...]:

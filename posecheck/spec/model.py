@@ -273,20 +273,20 @@ class StretchSpec(_Strict):
                     hint = f"did you mean '{close[0]}'?" if close else f"defined: {', '.join(known)}"
                     raise ValueError(f"{where}[{i}].measure: unknown measurement '{item.measure}': {hint}")
         ids = [rule.id for rule in self.rules]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"rule ids must be unique: {', '.join(duplicates)} appears twice")
-        for i, rule in enumerate(self.rules):
-            unit = self.measurements[rule.measure].unit
-            width = (rule.max if rule.max is not None else math.inf) - (
-                rule.min if rule.min is not None else -math.inf
-            )
-            h = self.hysteresis_for(rule)
-            if rule.min is not None and rule.max is not None and h * 2 >= width:
-                raise ValueError(
-                    f"rules[{i}].hysteresis: {h:g} {unit} is too wide for the range "
-                    f"[{rule.min:g}, {rule.max:g}]: make it less than half the range"
-                )
+        for i, rule_id in enumerate(ids):
+            if rule_id in ids[:i]:
+                raise ValueError(f"rules[{i}].id: rule id '{rule_id}' is used twice: rename one")
+        for where, items in groups:
+            for i, item in enumerate(items):
+                unit = self.measurements[item.measure].unit
+                h = self.hysteresis_for(item)
+                # A failing verdict must come back inside by h: with h >= half the range it never could.
+                if item.min is not None and item.max is not None and h * 2 >= item.max - item.min:
+                    raise ValueError(
+                        f"{where}[{i}].hysteresis: {h:g} {unit} is too wide for the range "
+                        f"[{item.min:g}, {item.max:g}]: widen the range or set a hysteresis "
+                        f"below {(item.max - item.min) / 2:g}"
+                    )
         return self
 
     def hysteresis_for(self, item: Rule | EntryCondition) -> float:
