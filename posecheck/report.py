@@ -288,7 +288,8 @@ class SeriesRecorder:
     """Compact per-frame arrays of a session, for summaries and plots.
 
     Buffers grow by doubling, so `add` is amortised O(1). One hour at 60 fps with
-    ten measures and ten rules takes about 25 MB. Codes: `VERDICT_CODES` (0 = rule
+    ten measures and ten rules takes about 26 MB (twice that at worst after a
+    doubling). Codes: `VERDICT_CODES` (0 = rule
     not evaluated), `HOLD_STATE_CODES` (0 = no status), side codes index
     `side_names` (-1 = unknown); the first `len(ctx.sides)` side codes are ctx.sides.
     """
@@ -818,7 +819,8 @@ def plot_timeline(
         *([_MEASURE_PANEL_IN] * len(ctx.measure_ids)),
         _HOLD_PANEL_IN,
     ]
-    subtitle_lines = textwrap.wrap(subtitle or "", width=int(width_px / 8.5))
+    # About 7.6 px per character at 10.5 pt, starting where the axes start (~200 px in).
+    subtitle_lines = textwrap.wrap(subtitle or "", width=max(40, int((width_px - 220) / 7.6)))
     title_in = 0.45 + 0.2 * len(subtitle_lines)
     legend_in = 0.35
     height_px = round((sum(heights_in) + title_in + legend_in + 0.45) * dpi)

@@ -145,7 +145,7 @@ def analyze_video(
     )
     write_summary_json(outputs["summary"], summary)
     if frames:
-        plot_timeline(outputs["timeline"], summary_builder.series, subtitle=ctx.source)
+        plot_timeline(outputs["timeline"], summary_builder.series, subtitle=summary["verdict"])
     else:
         outputs.pop("timeline")
     return AnalysisResult(

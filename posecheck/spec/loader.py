@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import types
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,39 +15,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from posecheck.errors import SpecError
-from posecheck.spec.model import (
-    AngleMeasure,
-    DirectionMeasure,
-    EntryCondition,
-    Hold,
-    InclinationMeasure,
-    OffsetMeasure,
-    Rule,
-    StretchSpec,
-    WorkingSide,
-)
+from posecheck.spec.model import StretchSpec
 
 SPECS_ENV = "POSECHECK_SPECS_DIR"
 
 
-def _all_keys(models: tuple[type[BaseModel], ...]) -> tuple[str, ...]:
-    """Every key the language knows, for "did you mean" on a typo'd key."""
-    return tuple(sorted({name for model in models for name in model.model_fields}))
-
-
-_KNOWN_KEYS = _all_keys(
-    (
-        StretchSpec,
-        AngleMeasure,
-        DirectionMeasure,
-        InclinationMeasure,
-        OffsetMeasure,
-        EntryCondition,
-        Rule,
-        WorkingSide,
-        Hold,
-    )
-)
 MEASURE_KINDS = ("angle", "direction", "inclination", "offset", "between")
 
 
@@ -154,9 +128,7 @@ def _describe_one(data: Any, error: Any) -> tuple[int, int, str]:
         message = f"too few items: give {loc[-1] + 1} or more"
         loc = loc[:-1]
     elif kind == "extra_forbidden":
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
-        message = f"unknown key '{key}'" + (f": did you mean '{close[0]}'?" if close else ": remove it")
+        message = _unknown_key_message(str(loc[-1]), _allowed_keys(data, loc[:-1]))
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}': add it"
     elif kind == "literal_error":
@@ -168,6 +140,97 @@ def _describe_one(data: Any, error: Any) -> tuple[int, int, str]:
         head, _, message = message.partition(": ")
         loc = _parse_path(head)
     return rank, _line_of(data, loc), f"{_format_loc(loc) or '(top level)'}: {message}"
+
+
+def _unknown_key_message(key: str, allowed: Sequence[str]) -> str:
+    """The hint for a key the model at its place does not know: the closest allowed key, else the list."""
+    allowed = [name for name in allowed if name != key]
+    close = difflib.get_close_matches(key, allowed, n=1)
+    if close:
+        return f"unknown key '{key}': did you mean '{close[0]}'?"
+    if allowed:
+        return f"unknown key '{key}': allowed here: {', '.join(allowed)}"
+    return f"unknown key '{key}': remove it"
+
+
+def _allowed_keys(data: Any, loc: Sequence[int | str]) -> list[str]:
+    """The keys the spec language allows in the mapping at `loc` (a cleaned key path), sorted.
+
+    Walks StretchSpec's field types along the path, beside the document itself: the
+    document's `kind` says which measurement a `measurements` entry is. Empty if the
+    path leads to no model.
+    """
+    annotation: Any = StretchSpec
+    node: Any = data
+    for part in loc:
+        model = _model_at(annotation, node)
+        if model is not None:
+            field = model.model_fields.get(part) if isinstance(part, str) else None
+            annotation = field.annotation if field is not None else None
+        else:
+            annotation = _item_type(annotation, part)
+        if annotation is None:
+            return []
+        node = _child(node, part)
+    model = _model_at(annotation, node)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _unwrap(annotation: Any) -> tuple[Any, str | None]:
+    """(type, discriminator) of a possibly Annotated type."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *metadata = typing.get_args(annotation)
+        tags = [m.discriminator for m in metadata if isinstance(getattr(m, "discriminator", None), str)]
+        return base, (tags[0] if tags else None)
+    return annotation, None
+
+
+def _model_at(annotation: Any, node: Any) -> type[BaseModel] | None:
+    """The model a value of this type is, if it is one; a union is settled by its discriminator."""
+    base, discriminator = _unwrap(annotation)
+    if isinstance(base, type) and issubclass(base, BaseModel):
+        return base
+    if typing.get_origin(base) not in (typing.Union, types.UnionType):
+        return None
+    members = [m for m in typing.get_args(base) if isinstance(m, type) and issubclass(m, BaseModel)]
+    if len(members) == 1:
+        return members[0]
+    if discriminator is None or not isinstance(node, dict):
+        return None
+    tag = node.get(discriminator)
+    for member in members:
+        field = member.model_fields.get(discriminator)
+        if field is not None and tag in typing.get_args(field.annotation):
+            return member
+    return None
+
+
+def _item_type(annotation: Any, part: int | str) -> Any:
+    """The type of item `part` in a tuple, list or dict of this type (None if it is none of those)."""
+    base, _ = _unwrap(annotation)
+    if typing.get_origin(base) in (typing.Union, types.UnionType):
+        members = [m for m in typing.get_args(base) if m is not type(None)]
+        if len(members) != 1:
+            return None
+        base, _ = _unwrap(members[0])
+    origin, args = typing.get_origin(base), typing.get_args(base)
+    if origin is tuple and isinstance(part, int):
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+        return args[part] if part < len(args) else None
+    if origin is list and isinstance(part, int) and args:
+        return args[0]
+    if origin is dict and isinstance(part, str) and len(args) == 2:
+        return args[1]
+    return None
+
+
+def _child(node: Any, part: int | str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _clean_loc(loc: Sequence[int | str]) -> tuple[int | str, ...]:
