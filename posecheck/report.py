@@ -502,6 +502,17 @@ class SummaryBuilder:
         for k, side in enumerate(ctx.sides):
             on_side = working == k
             sides[side] = self._side_stats(k, side, dt, in_pose & on_side, good & on_side, failing)
+            # Each rule's failures on this side alone: when, how long, how often.
+            sides[side]["rules"] = {
+                rid: {
+                    key: stats[key]
+                    for key in ("fail_s", "first_fail_s", "last_fail_s", "episodes", "frames_failing")
+                }
+                for j, rid in enumerate(ctx.rule_ids)
+                for stats in [
+                    self._rule_stats(j, rid, dt, continues, in_pose & on_side, failing[:, j] & on_side)
+                ]
+            }
 
         measures: dict[str, Any] = {}
         for j, mid in enumerate(ctx.measure_ids):

@@ -93,6 +93,13 @@ def test_hip_flexor_clip_reaches_a_hold_with_the_knee_over_the_ankle(analyses: d
     assert len(holding) >= 0.9 * len(rows)
     right = analyses["hip_flexor"].summary["sides"]["right"]
     assert right["best_held_s"] >= 13.5  # the clip is 14.1 s long and she holds all of it
+    assert right["rules"]["knee-over-ankle"] == {
+        "fail_s": 0.0,
+        "first_fail_s": None,
+        "last_fail_s": None,
+        "episodes": 0,
+        "frames_failing": 0,
+    }
 
 
 def test_hip_flexor_csv_times_come_from_the_container(

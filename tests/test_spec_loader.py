@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ruamel.yaml.reader import ReaderError
 
 from posecheck.errors import PosecheckError, SpecError
 from posecheck.spec.loader import SPECS_ENV, find_spec, list_specs, load_spec
@@ -109,12 +108,6 @@ def test_the_valid_spec_loads(tmp_path: Path) -> None:
 
 
 # --- broken specs -------------------------------------------------------------------
-
-_NOT_ONE_LINE = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a YAML duplicate key whose value spans lines puts that value, newlines and all, "
-    "into the SpecError message (ruamel's problem text is used verbatim): not one line",
-)
 
 # (old, new, marker of the line the message must name, key path, further message parts, exception)
 BROKEN_SPECS = [
@@ -276,22 +269,19 @@ BROKEN_SPECS = [
         "  - id: knee-over-ankle  # again\n",
         "# again",
         "rules[1].id",
-        ["knee-over-ankle", "unique"],
+        ["rule id 'knee-over-ankle' is used twice: rename one"],
         SpecError,
         id="duplicate-rule-ids",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: the duplicate-rule-id error has no key path or line: it reads "
-            "'test-stretch.yaml:1: (top level): rule ids must be unique: knee-over-ankle appears twice' "
-            "instead of naming rules[1].id and its line",
-        ),
     ),
     pytest.param(
         "    max: 115\n",
         "    max: 115\n    hysteresis: 25\n",
         "hysteresis: 25",
         "rules[1].hysteresis",
-        ["25 deg is too wide for the range [70, 115]: make it less than half the range"],
+        [
+            "25 deg is too wide for the range [70, 115]: "
+            "widen the range or set a hysteresis below 22.5"
+        ],
         SpecError,
         id="hysteresis-too-wide",
     ),
@@ -300,7 +290,7 @@ BROKEN_SPECS = [
         "    min: 70\n    max: 79\n",
         "- id: front-knee-90",
         "rules[1].hysteresis",
-        ["5 deg is too wide for the range [70, 79]"],
+        ["5 deg is too wide for the range [70, 79]: widen the range or set a hysteresis below 4.5"],
         SpecError,
         id="default-hysteresis-too-wide-for-narrow-range",
     ),
@@ -309,15 +299,9 @@ BROKEN_SPECS = [
         "{measure: front_knee, min: 55, max: 60}",
         "{measure: front_knee, min: 55, max: 60}",
         "entry[0].hysteresis",
-        ["5 deg is too wide for the range [55, 60]"],
+        ["5 deg is too wide for the range [55, 60]: widen the range or set a hysteresis below 2.5"],
         SpecError,
         id="entry-hysteresis-too-wide",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: the 'hysteresis too wide' check covers rules only: an entry condition "
-            "{min: 55, max: 60} with the default 5 deg hysteresis loads, and once it fails "
-            "RuleTracker can never pass it again (needs 60 <= v <= 55): never back in the pose",
-        ),
     ),
     pytest.param(
         "view: side",
@@ -423,15 +407,9 @@ BROKEN_SPECS = [
         "name: 'Test stretch",
         "name: 'Test stretch",
         "",
-        ["not valid YAML"],
+        ["not valid YAML", "end of stream"],
         SpecError,
         id="unclosed-quote-names-its-line",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG (minor): an unclosed quote is reported on the last line of the file "
-            "('not valid YAML: found unexpected end of stream'); the loader uses ruamel's "
-            "problem_mark and ignores context_mark, which names the line where the quote opened",
-        ),
     ),
     pytest.param(
         WHOLE_FILE,
@@ -456,25 +434,18 @@ BROKEN_SPECS = [
         "name: Test \x07stretch",
         "name: Test",
         "",
-        ["not valid YAML"],
+        ["not valid YAML", "remove control characters"],
         SpecError,
         id="control-character",
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=ReaderError,
-            reason="BUG: a control character (here BEL, \\x07) makes ruamel raise ReaderError, which is "
-            "not a MarkedYAMLError, so load_spec lets it escape instead of raising SpecError",
-        ),
     ),
     pytest.param(
         "view: side\n",
         "view: side\nname: |\n  two\n  lines\n",
         "name: |",
         "",
-        ["not valid YAML", 'duplicate key "name"'],
+        ["not valid YAML", 'duplicate key "name" with value "two lines', 'original value: "Test stretch"'],
         SpecError,
         id="duplicate-key-with-multi-line-value",
-        marks=_NOT_ONE_LINE,
     ),
     # Not errors: the same table shows what the language accepts.
     pytest.param(
