@@ -6,6 +6,8 @@ One function per input kind; the live app reuses the same Engine and Overlay.
 from __future__ import annotations
 
 import csv
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,8 +112,11 @@ def analyze_video(
         with FrameCsvWriter(outputs["csv"], ctx) as csv_writer:
             if write_video:
                 sink = VideoFileSink(outputs["video"], scene_wh, source.fps_hint)
-            try:
+            with _StopOnInterrupt() as stop:
                 for frame in source:
+                    if stop.requested:
+                        interrupted = True
+                        break
                     started = time.perf_counter()
                     pose = detector.detect(frame.image_bgr, frame.timestamp_s)
                     modelled = time.perf_counter()
@@ -126,8 +131,7 @@ def analyze_video(
                     frames += 1
                     if progress is not None:
                         progress(frame)
-            except KeyboardInterrupt:
-                interrupted = True
+                interrupted = interrupted or stop.requested
     finally:
         if sink is not None:
             sink.close()
@@ -179,8 +183,10 @@ def analyze_photos(
         with csv_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["photo", "pose_found", "in_pose", "side", *spec.measurements, *rule_ids, "cue"])
-            try:
+            with _StopOnInterrupt() as stop:
                 for frame in source:
+                    if stop.requested:
+                        break
                     path = source.paths[frame.index]
                     pose = detector.detect(frame.image_bgr, frame.timestamp_s)
                     result = engine.step(pose, frame.timestamp_s, frame.index)
@@ -193,8 +199,7 @@ def analyze_photos(
                     writer.writerow(_photo_row(path, result, spec))
                     if progress is not None:
                         progress(frame)
-            except KeyboardInterrupt:
-                interrupted = True
+                interrupted = stop.requested
     except OSError as exc:
         raise OutputError(f"cannot write {csv_path}: {exc}") from None
     summary = _photos_summary(spec, photo_results, complete=not interrupted, total=len(source.paths))
@@ -207,6 +212,31 @@ def analyze_photos(
         person_found=any(r.pose is not None for _, r in photo_results),
         photo_results=photo_results,
     )
+
+
+class _StopOnInterrupt:
+    """Turns Ctrl-C into a request to stop at the next frame boundary.
+
+    A KeyboardInterrupt raised mid-frame could leave the video, the CSV and the
+    summary disagreeing by a frame; stopping between frames keeps them in step.
+    Only the main thread can own signal handlers; elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.requested = True
+
+    def __enter__(self) -> _StopOnInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _annotate(

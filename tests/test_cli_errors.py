@@ -133,3 +133,44 @@ def test_truncated_video_keeps_partial_results(
     assert summary["frames_analysed"] > 0
     with av.open(str(tmp_path / "o" / "cut.annotated.mp4")) as container:
         assert sum(1 for _ in container.decode(video=0)) == summary["frames_analysed"]
+
+
+@pytest.mark.slow
+def test_interrupted_analysis_leaves_playable_results(
+    tmp_path: Path, model_path: Path, footage_dir: Path
+) -> None:
+    """Ctrl-C half-way: exit 130, a playable video and a summary of what was done."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    clip = footage_dir / "low_lunge" / "fitbod_kneeling-hip-flexor.mp4"
+    out = tmp_path / "out"
+    env = {**os.environ, "POSECHECK_MODEL": str(model_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "posecheck", "analyze", str(clip), "-s", GOOD_SPEC, "-o", str(out), "-q"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    csv_path = out / f"{clip.stem}.frames.csv"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if csv_path.exists() and csv_path.read_text().count("\n") > 60:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    summary = json.loads((out / f"{clip.stem}.summary.json").read_text())
+    assert summary["complete"] is False
+    assert 0 < summary["frames_analysed"] < 845
+    with av.open(str(out / f"{clip.stem}.annotated.mp4")) as container:
+        decoded = sum(1 for _ in container.decode(video=0))
+    assert decoded == summary["frames_analysed"]
+    rows = csv_path.read_text().strip().splitlines()
+    assert len(rows) - 1 == summary["frames_analysed"]

@@ -223,8 +223,13 @@ def test_scripted_verdicts(params: dict[str, float | None], script: list[Row]) -
         pytest.param(HIGH, 9.0, HIGH, id="high-in-upper-band-stays-high"),
         pytest.param(HIGH, 8.0, PASS, id="high-on-inner-edge-passes"),
         pytest.param(HIGH, 2.0, PASS, id="high-on-lower-inner-edge-passes"),
+        pytest.param(HIGH, 1.0, PASS, id="high-in-lower-band-passes"),
+        pytest.param(HIGH, 0.0, PASS, id="high-on-min-passes"),
         pytest.param(LOW, 1.0, LOW, id="low-in-lower-band-stays-low"),
         pytest.param(LOW, 2.0, PASS, id="low-on-inner-edge-passes"),
+        pytest.param(LOW, 8.0, PASS, id="low-on-upper-inner-edge-passes"),
+        pytest.param(LOW, 9.0, PASS, id="low-in-upper-band-passes"),
+        pytest.param(LOW, 10.0, PASS, id="low-on-max-passes"),
         pytest.param(LOW, 11.0, HIGH, id="low-over-max-is-high"),
         pytest.param(HIGH, -1.0, LOW, id="high-under-min-is-low"),
         pytest.param(UNKNOWN, 9.0, PASS, id="unknown-in-band-passes"),
@@ -247,28 +252,33 @@ def test_starts_unknown_and_reset_forgets() -> None:
     assert tracker.update(9.0, 0.1) is PASS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: while FAIL_LOW, a value in the band just inside the *upper* limit keeps FAIL_LOW "
-    "(classify returns the old verdict for any value outside [min+h, max-h]), so cue_low is shown "
-    "for a value near max; e.g. torso-upright [-15, 20]: -16 (arching) then 17 stays FAIL_LOW forever",
+@pytest.mark.parametrize(
+    ("fault", "failing", "value"),
+    [
+        # torso-upright [-15, 20], hysteresis 5: arching (-16), then 17 - near the top, not too low.
+        pytest.param(-16.0, LOW, 17.0, id="low-then-near-the-top-is-not-low"),
+        pytest.param(21.0, HIGH, -12.0, id="high-then-near-the-bottom-is-not-high"),
+    ],
 )
-def test_failing_low_then_value_near_the_top_is_not_low() -> None:
+def test_a_failing_verdict_holds_only_in_the_band_of_the_limit_it_broke(
+    fault: float, failing: Verdict, value: float
+) -> None:
     tracker = RuleTracker(-15.0, 20.0, hysteresis=5.0, min_duration_s=0.4)
-    run(tracker, [(0.0, -16.0, LOW)])
-    for t_s, value, _ in frames(0.1, 2.0, 30, 17.0, PASS):
-        tracker.update(value, t_s)
-    # 17 is inside the range and nowhere near the low limit: it is not "too low".
-    assert tracker.verdict is PASS
+    # The value is inside the range, in the band of the *other* limit: a plain PASS candidate,
+    # shown once it has lasted min_duration_s (0.1 -> 0.5 s), and never the old failure's cue.
+    run(
+        tracker,
+        [
+            (0.0, fault, failing),
+            *frames(0.1, 0.45, 30, value, failing),
+            *frames(0.5, 2.0, 30, value, PASS),
+        ],
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): min_duration_s compared without tolerance: with timestamps i/10 a value that "
-    "persisted exactly 0.4 s (0.7 - 0.3 == 0.39999999999999997) flips one frame (0.1 s) late",
-)
 def test_flip_after_exactly_min_duration_at_10fps() -> None:
     tracker = RuleTracker(0.0, 10.0, hysteresis=2.0, min_duration_s=0.4)
     verdicts = [tracker.update(5.0 if i < 3 else 11.0, i / 10) for i in range(10)]
-    # Over the limit from frame 3 (t=0.3): 0.4 s later is frame 7 (t=0.7).
-    assert verdicts.index(HIGH) == 7
+    # Over the limit from frame 3 (t=0.3): 0.4 s later is frame 7 (t=0.7), although
+    # 0.7 - 0.3 == 0.39999999999999997 in floats; not a frame earlier either.
+    assert verdicts == [PASS] * 7 + [HIGH] * 3

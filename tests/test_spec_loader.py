@@ -504,50 +504,89 @@ def test_broken_spec_message(
     assert "\n" not in message
 
 
+RULE_KEYS = "confirm, cue, cue_high, cue_low, hysteresis, id, max, measure, min, min_duration_s, severity"
+
+
 @pytest.mark.parametrize(
-    ("old", "new", "wrong_hint"),
+    ("old", "new", "marker", "expected"),
     [
         pytest.param(
             "    max: 115\n",
             "    max: 115\n    label: knee\n",
-            "did you mean 'label'?",
-            id="key-valid-elsewhere-suggests-itself",
+            "label: knee",
+            f"rules[1].label: unknown key 'label': allowed here: {RULE_KEYS}",
+            id="key-valid-elsewhere-lists-the-keys-allowed-here",
         ),
         pytest.param(
             "    segments:",
             "    plain: top\n    segments:",
-            "remove it",
-            id="between-measure-keys-unknown-to-the-hints",
+            "plain: top",
+            "measurements.twist.plain: unknown key 'plain': did you mean 'plane'?",
+            id="between-measure-key",
+        ),
+        pytest.param(
+            "    kind: angle\n",
+            "    kind: angle\n    per: [left_hip, left_knee]\n",
+            "per: [left_hip, left_knee]",
+            "measurements.front_knee.per: unknown key 'per': allowed here: kind, label, points, space",
+            id="key-of-another-measurement-kind",
+        ),
+        pytest.param(
+            "    kind: angle\n",
+            "    kind: angle\n    spaec: world\n",
+            "spaec:",
+            "measurements.front_knee.spaec: unknown key 'spaec': did you mean 'space'?",
+            id="typo-in-this-measurement-kind",
+        ),
+        pytest.param(
+            "{measure: front_knee, min: 55, max: 150}",
+            "{measure: front_knee, min: 55, max: 150, cue: Kneel}",
+            "cue: Kneel}",
+            "entry[0].cue: unknown key 'cue': allowed here: hysteresis, max, measure, min, min_duration_s",
+            id="rule-key-in-an-entry-condition",
+        ),
+        pytest.param(
+            "hold:\n",
+            "working_side: {detect: front-leg, settle: 1}\nhold:\n",
+            "settle: 1",
+            "working_side.settle: unknown key 'settle': did you mean 'settle_s'?",
+            id="nested-model",
+        ),
+        pytest.param(
+            "  grace_s: 2",
+            "  grace_s: 2\n  target: 20",
+            "target: 20",
+            "hold.target: unknown key 'target': did you mean 'target_s'?",
+            id="closest-key-of-this-model",
+        ),
+        pytest.param(
+            "view: side\n",
+            "view: side\ncolour: blue\n",
+            "colour: blue",
+            "colour: unknown key 'colour': allowed here: entry, entry_cue, hold, id, measurements, "
+            "min_visibility, mode, name, rules, safety, source, summary, view, working_side",
+            id="top-level-nothing-close",
         ),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: unknown-key hints come from one global key list (_KNOWN_KEYS): a key that is valid "
-    "elsewhere suggests itself ('unknown key 'label': did you mean 'label'?' for rules[1].label), and "
-    "BetweenMeasure is missing from the list, so 'plain' gets 'remove it' instead of 'did you mean 'plane'?'",
-)
-def test_unknown_key_hint_is_useful(tmp_path: Path, old: str, new: str, wrong_hint: str) -> None:
+def test_unknown_key_hint_is_useful(tmp_path: Path, old: str, new: str, marker: str, expected: str) -> None:
+    """The hint is the closest key allowed at that place, else the list of them: never the key itself."""
+    text = mutate(old, new)
+    path = write_spec(tmp_path, text)
     with pytest.raises(SpecError) as info:
-        load_spec(write_spec(tmp_path, mutate(old, new)))
-    assert wrong_hint not in str(info.value)
+        load_spec(path)
+    assert str(info.value) == f"{path}:{line_of(text, marker)}: {expected}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a tuple of points that is too short reads 'measurements.front_knee.points[2]: missing "
-    "required key '2': add it': a list item is reported as a missing mapping key",
-)
 def test_too_few_points_message(tmp_path: Path) -> None:
     text = mutate("[front_hip, front_knee, front_ankle]", "[front_hip, front_knee]")
     with pytest.raises(SpecError) as info:
         load_spec(write_spec(tmp_path, text))
-    message = str(info.value)
-    assert message.startswith(
+    # The list is too short, not a mapping without a key '2'.
+    assert str(info.value) == (
         f"{tmp_path / 'test-stretch.yaml'}:{line_of(text, 'points: [front_hip, front_knee]')}: "
+        "measurements.front_knee.points: too few items: give 3 or more"
     )
-    assert "measurements.front_knee.points" in message
-    assert "missing required key '2'" not in message
 
 
 ONLY_RULE = VALID_SPEC[: VALID_SPEC.index("  - id: front-knee-90")].replace("knee-over-ankle", "only-rule")
@@ -595,13 +634,6 @@ ONLY_ENTRY = VALID_SPEC.replace("  - {measure: knee_ahead, max: 0.6}\n", "")
         ),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (loader._describe sorts the problems by line, since 4df5ea9): when the only item of "
-    "'rules' or 'entry' is invalid, pydantic also reports 'rules: Tuple should have at least 1 item "
-    "after validation, not 0'; that problem sits on the earlier 'rules:' line, so it is shown instead "
-    "of the real one",
-)
 def test_single_item_list_reports_the_real_problem(
     tmp_path: Path, base: str, old: str, new: str, marker: str, key_path: str, part: str
 ) -> None:
@@ -613,6 +645,8 @@ def test_single_item_list_reports_the_real_problem(
     message = str(info.value)
     assert message.startswith(f"{path}:{line_of(text, marker)}: {key_path}: "), message
     assert part in message
+    # The list's own "too short" is a symptom of that item: not shown, not even counted first.
+    assert "at least 1 item" not in message
 
 
 @pytest.mark.parametrize(
