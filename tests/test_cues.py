@@ -10,7 +10,7 @@ from posecheck.checks.cues import PRIORITY, CueArbiter, CueCandidate
 from posecheck.results import Cue
 
 FPS = 30
-MIN_SHOW_S, CONFIRM_S = 1.5, 2.0
+MIN_SHOW_S, CONFIRM_S, CLEAR_AFTER_S = 1.5, 2.0, 0.5
 
 
 def candidate(text: str, kind: str, rule_id: str | None = None, severity: str | None = None) -> CueCandidate:
@@ -30,7 +30,7 @@ KNEE_OK, TORSO_OK = CONFIRMATIONS["knee-over-ankle"], CONFIRMATIONS["torso-uprig
 
 def timeline(phases: Sequence[tuple[float, list[CueCandidate]]]) -> list[tuple[float, str | None]]:
     """Run phases of (duration_s, candidates) at 30 fps; the text shown at each frame."""
-    arbiter = CueArbiter(MIN_SHOW_S, CONFIRM_S)
+    arbiter = CueArbiter(MIN_SHOW_S, CONFIRM_S, CLEAR_AFTER_S)
     shown: list[tuple[float, str | None]] = []
     frame, end_s = 0, 0.0
     for duration_s, candidates in phases:
@@ -84,7 +84,8 @@ SCENARIOS = [
     ),
     pytest.param(
         [(2.0, [KNEE]), (4.0, [])],
-        [(1.9, KNEE.cue.text), (2.05, KNEE_OK), (3.9, KNEE_OK), (4.1, None), (5.9, None)],
+        # The confirmation ends exactly confirm_s after it appeared: no clear_after_s for it.
+        [(1.9, KNEE.cue.text), (2.0, KNEE_OK), (3.95, KNEE_OK), (4.0, None), (5.9, None)],
         id="fixed-correction-is-confirmed-for-confirm-s-then-quiet",
     ),
     pytest.param(
@@ -95,13 +96,43 @@ SCENARIOS = [
     ),
     pytest.param(
         [(2.0, [HIPS]), (3.0, [])],
-        [(1.9, HIPS.cue.text), (2.05, None), (4.9, None)],
-        id="fix-without-confirmation-text-goes-quiet",
+        # Nothing wanted from 2.0 s: the text stays clear_after_s, then goes.
+        [(1.9, HIPS.cue.text), (2.45, HIPS.cue.text), (2.5, None), (4.9, None)],
+        id="fix-without-confirmation-text-goes-quiet-after-clear-after-s",
     ),
     pytest.param(
         [(2.0, [ENTRY]), (3.0, [])],
-        [(1.9, ENTRY.cue.text), (2.05, None)],
+        [(1.9, ENTRY.cue.text), (2.45, ENTRY.cue.text), (2.5, None)],
         id="entry-cue-is-not-confirmed",
+    ),
+    pytest.param(
+        [(2.0, [CANT_SEE]), (3.0, [])],
+        [(1.9, CANT_SEE.cue.text), (2.45, CANT_SEE.cue.text), (2.5, None)],
+        id="visibility-cue-goes-after-clear-after-s",
+    ),
+    pytest.param(
+        [(0.5, [HIPS]), (3.0, [])],
+        # Fixed early: the correction still stays its min_show_s; it is gone soon after.
+        [(0.4, HIPS.cue.text), (1.45, HIPS.cue.text), (2.05, None), (3.4, None)],
+        id="fixed-early-without-confirmation-shows-min-show",
+    ),
+    pytest.param(
+        [(2.0, [HIPS]), (0.4, []), (2.0, [HIPS])],
+        # Wanted again before clear_after_s passed: the text never blanks.
+        [(1.9, HIPS.cue.text), (2.2, HIPS.cue.text), (2.39, HIPS.cue.text), (2.45, HIPS.cue.text)],
+        id="a-lapse-shorter-than-clear-after-s-keeps-the-cue",
+    ),
+    pytest.param(
+        [(2.0, [HIPS]), (0.3, []), (2.0, [FEET])],
+        # Another cue wanted during the lapse: it replaces the old one at once (min_show_s is over).
+        [(2.25, HIPS.cue.text), (2.35, FEET.cue.text), (4.25, FEET.cue.text)],
+        id="a-new-cue-during-the-lapse-shows-at-once",
+    ),
+    pytest.param(
+        [(2.0, [HIPS]), (0.6, []), (2.0, [HIPS])],
+        # Gone for longer than clear_after_s: blank from 2.5 s, the cue back at once at 2.6 s.
+        [(2.45, HIPS.cue.text), (2.5, None), (2.55, None), (2.65, HIPS.cue.text)],
+        id="a-lapse-longer-than-clear-after-s-clears-the-cue",
     ),
     pytest.param(
         [(2.0, [KNEE, HIPS]), (3.0, [HIPS])],
@@ -153,6 +184,13 @@ def test_cue_timeline(
     assert [(t, shown_at(shown, t)) for t, _ in probes] == probes
 
 
+def test_clear_after_counts_from_when_the_cue_stopped_being_wanted() -> None:
+    shown = timeline([(0.5, [HIPS]), (3.0, [])])
+    # min_show_s ends at 1.5 s, by when nothing has wanted the cue for 1.0 s > clear_after_s.
+    assert shown_at(shown, 1.45) == HIPS.cue.text
+    assert shown_at(shown, 1.55) is None
+
+
 def _runs(shown: list[tuple[float, str | None]]) -> list[tuple[float, float, str | None]]:
     """(start_s, end_s, text) of each stretch of frames showing the same thing."""
     runs: list[tuple[float, float, str | None]] = []
@@ -164,14 +202,6 @@ def _runs(shown: list[tuple[float, str | None]]) -> list[tuple[float, float, str
     return runs
 
 
-_BLANK_FLICKER = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: 'no cue' is exempt from min_show_s: a candidate that comes and goes frame by frame "
-    "(e.g. a landmark whose visibility hovers at min_visibility) is replaced by nothing for a single "
-    "frame every ~1.5 s, then shown again at once: the text blinks",
-)
-
-
 @pytest.mark.parametrize(
     "pattern",
     [
@@ -180,8 +210,6 @@ _BLANK_FLICKER = pytest.mark.xfail(
         pytest.param([[KNEE], [CANT_SEE]], id="fault-and-visibility"),
         pytest.param([[KNEE], [TORSO], [HIPS]], id="three-way"),
         pytest.param([[KNEE], []], id="confirmable-fault-on-off"),
-        pytest.param([[HIPS], []], id="advisory-on-off", marks=_BLANK_FLICKER),
-        pytest.param([[CANT_SEE], []], id="visibility-on-off", marks=_BLANK_FLICKER),
     ],
 )
 def test_alternating_candidates_frame_by_frame_do_not_flicker(pattern: list[list[CueCandidate]]) -> None:
@@ -191,6 +219,18 @@ def test_alternating_candidates_frame_by_frame_do_not_flicker(pattern: list[list
     for start_s, end_s, text in runs[:-1]:
         # A run ends one frame before the next starts: it was on screen for end - start + 1 frame.
         assert end_s - start_s + 1 / FPS >= MIN_SHOW_S - 1e-9, (start_s, end_s, text)
+
+
+@pytest.mark.parametrize("cue", [HIPS, CANT_SEE, ENTRY], ids=["advisory", "visibility", "entry"])
+@pytest.mark.parametrize("off_frames", [1, 5, 14], ids=lambda n: f"off-{n}-frames")
+def test_a_cue_that_comes_and_goes_stays_on_screen(cue: CueCandidate, off_frames: int) -> None:
+    """A candidate that drops out for less than clear_after_s (e.g. a landmark whose visibility
+    hovers at min_visibility) never blanks the text, however long it goes on."""
+    assert off_frames / FPS < CLEAR_AFTER_S
+    period = off_frames + 1
+    phases = [(1 / FPS, [cue] if i % period == 0 else []) for i in range(10 * FPS)]
+    shown = timeline(phases)
+    assert [text for _, text in shown] == [cue.cue.text] * len(phases)
 
 
 def test_reset_forgets_the_cue_on_screen() -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from posecheck.errors import PosecheckError, SpecError
 from posecheck.spec.loader import SPECS_ENV, find_spec, list_specs, load_spec
-from posecheck.spec.model import StretchSpec
+from posecheck.spec.model import AngleMeasure, EntryCondition, Rule, StretchSpec
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 SPECS_DIR = REPO_DIR / "stretch_specs"
@@ -233,7 +234,7 @@ BROKEN_SPECS = [
         "",
         "# A small kneeling stretch",
         "hold",
-        ["missing required key 'hold': add it"],
+        ["missing required key 'hold'", "add it"],
         SpecError,
         id="missing-top-level-key-is-line-1",
     ),
@@ -278,10 +279,7 @@ BROKEN_SPECS = [
         "    max: 115\n    hysteresis: 25\n",
         "hysteresis: 25",
         "rules[1].hysteresis",
-        [
-            "25 deg is too wide for the range [70, 115]: "
-            "widen the range or set a hysteresis below 22.5"
-        ],
+        ["25 deg is too wide for the range [70, 115]: widen the range or set a hysteresis below 22.5"],
         SpecError,
         id="hysteresis-too-wide",
     ),
@@ -504,17 +502,15 @@ def test_broken_spec_message(
     assert "\n" not in message
 
 
-RULE_KEYS = "confirm, cue, cue_high, cue_low, hysteresis, id, max, measure, min, min_duration_s, severity"
-
-
 @pytest.mark.parametrize(
-    ("old", "new", "marker", "expected"),
+    ("old", "new", "marker", "expected", "model"),
     [
         pytest.param(
             "    max: 115\n",
             "    max: 115\n    label: knee\n",
             "label: knee",
-            f"rules[1].label: unknown key 'label': allowed here: {RULE_KEYS}",
+            "rules[1].label: unknown key 'label': allowed here: {allowed}",
+            Rule,
             id="key-valid-elsewhere-lists-the-keys-allowed-here",
         ),
         pytest.param(
@@ -522,13 +518,15 @@ RULE_KEYS = "confirm, cue, cue_high, cue_low, hysteresis, id, max, measure, min,
             "    plain: top\n    segments:",
             "plain: top",
             "measurements.twist.plain: unknown key 'plain': did you mean 'plane'?",
+            None,
             id="between-measure-key",
         ),
         pytest.param(
             "    kind: angle\n",
             "    kind: angle\n    per: [left_hip, left_knee]\n",
             "per: [left_hip, left_knee]",
-            "measurements.front_knee.per: unknown key 'per': allowed here: kind, label, points, space",
+            "measurements.front_knee.per: unknown key 'per': allowed here: {allowed}",
+            AngleMeasure,
             id="key-of-another-measurement-kind",
         ),
         pytest.param(
@@ -536,13 +534,15 @@ RULE_KEYS = "confirm, cue, cue_high, cue_low, hysteresis, id, max, measure, min,
             "    kind: angle\n    spaec: world\n",
             "spaec:",
             "measurements.front_knee.spaec: unknown key 'spaec': did you mean 'space'?",
+            None,
             id="typo-in-this-measurement-kind",
         ),
         pytest.param(
             "{measure: front_knee, min: 55, max: 150}",
             "{measure: front_knee, min: 55, max: 150, cue: Kneel}",
             "cue: Kneel}",
-            "entry[0].cue: unknown key 'cue': allowed here: hysteresis, max, measure, min, min_duration_s",
+            "entry[0].cue: unknown key 'cue': allowed here: {allowed}",
+            EntryCondition,
             id="rule-key-in-an-entry-condition",
         ),
         pytest.param(
@@ -550,6 +550,7 @@ RULE_KEYS = "confirm, cue, cue_high, cue_low, hysteresis, id, max, measure, min,
             "working_side: {detect: front-leg, settle: 1}\nhold:\n",
             "settle: 1",
             "working_side.settle: unknown key 'settle': did you mean 'settle_s'?",
+            None,
             id="nested-model",
         ),
         pytest.param(
@@ -557,20 +558,27 @@ RULE_KEYS = "confirm, cue, cue_high, cue_low, hysteresis, id, max, measure, min,
             "  grace_s: 2\n  target: 20",
             "target: 20",
             "hold.target: unknown key 'target': did you mean 'target_s'?",
+            None,
             id="closest-key-of-this-model",
         ),
         pytest.param(
             "view: side\n",
             "view: side\ncolour: blue\n",
             "colour: blue",
-            "colour: unknown key 'colour': allowed here: entry, entry_cue, hold, id, measurements, "
-            "min_visibility, mode, name, rules, safety, source, summary, view, working_side",
+            "colour: unknown key 'colour': allowed here: {allowed}",
+            StretchSpec,
             id="top-level-nothing-close",
         ),
     ],
 )
-def test_unknown_key_hint_is_useful(tmp_path: Path, old: str, new: str, marker: str, expected: str) -> None:
-    """The hint is the closest key allowed at that place, else the list of them: never the key itself."""
+def test_unknown_key_hint_is_useful(
+    tmp_path: Path, old: str, new: str, marker: str, expected: str, model: type[BaseModel] | None
+) -> None:
+    """The hint is the closest key allowed at that place, else the keys of the model there (sorted):
+    never the unknown key itself, never a key that belongs elsewhere."""
+    if model is not None:
+        # e.g. 'label' is a measurement key and 'per' an offset key, but neither is allowed here.
+        expected = expected.format(allowed=", ".join(sorted(model.model_fields)))
     text = mutate(old, new)
     path = write_spec(tmp_path, text)
     with pytest.raises(SpecError) as info:
@@ -587,6 +595,13 @@ def test_too_few_points_message(tmp_path: Path) -> None:
         f"{tmp_path / 'test-stretch.yaml'}:{line_of(text, 'points: [front_hip, front_knee]')}: "
         "measurements.front_knee.points: too few items: give 3 or more"
     )
+
+
+def test_control_character_is_named_readably(tmp_path: Path) -> None:
+    text = mutate("name: Test stretch", "name: Test \x07stretch")
+    with pytest.raises(SpecError) as info:
+        load_spec(write_spec(tmp_path, text))
+    assert "control character U+0007" in str(info.value)
 
 
 ONLY_RULE = VALID_SPEC[: VALID_SPEC.index("  - id: front-knee-90")].replace("knee-over-ankle", "only-rule")

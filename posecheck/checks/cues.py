@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from posecheck.results import Cue
 
+# Frame timestamps are sums of float steps; a duration that is due must not slip a frame.
+_TIME_EPS_S = 1e-6
+
 # Priority classes: lower is more urgent.
 PRIORITY = {"visibility": 0, "entry": 1, "critical": 2, "advisory": 3, "confirmation": 4, "status": 5}
 
@@ -23,7 +26,10 @@ class CueArbiter:
       advisory corrections, in spec order within a class);
     - a cue once shown stays at least `min_show_s`, so text never flickers;
     - when the correction on screen is no longer needed and its rule has a
-      confirmation, that confirmation is shown for `confirm_s`.
+      confirmation, that confirmation is shown for `confirm_s`;
+    - a cue nothing wants any more is cleared once it has been unwanted for
+      `clear_after_s` (and shown for `min_show_s`), so a fault that flickers
+      in and out never blanks the text for single frames.
     """
 
     def __init__(self, min_show_s: float = 1.5, confirm_s: float = 2.0, clear_after_s: float = 0.5) -> None:
@@ -59,15 +65,24 @@ class CueArbiter:
         if wanted == current:
             self._unwanted_since_s = None
             return current
-        if current is not None and t_s - self._shown_since_s < self.min_show_s:
-            return current
-        if wanted is None and current is not None and current.kind != "confirmation":
-            # Clear the screen only once nothing has been wrong for a moment: a fault
-            # that flickers in and out must not blank the text for single frames.
+        # Clear the screen only once nothing has wanted the cue for a moment (counted
+        # from when it stopped being wanted): a fault that flickers in and out must
+        # not blank the text for single frames.
+        if wanted is None:
             if self._unwanted_since_s is None:
                 self._unwanted_since_s = t_s
-            if t_s - self._unwanted_since_s < self.clear_after_s:
-                return current
+        else:
+            self._unwanted_since_s = None
+        if current is not None and t_s - self._shown_since_s < self.min_show_s - _TIME_EPS_S:
+            return current
+        if (
+            wanted is None
+            and current is not None
+            and current.kind != "confirmation"
+            and self._unwanted_since_s is not None
+            and t_s - self._unwanted_since_s < self.clear_after_s - _TIME_EPS_S
+        ):
+            return current
         self._unwanted_since_s = None
         self.current, self._shown_since_s = wanted, t_s
         return wanted

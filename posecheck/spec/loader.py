@@ -22,6 +22,9 @@ SPECS_ENV = "POSECHECK_SPECS_DIR"
 
 MEASURE_KINDS = ("angle", "direction", "inclination", "offset", "between")
 
+# Errors found across the whole spec (cross-references, mode) start with their own key path.
+_SPEC_LEVEL_PATHS = ("rules[", "entry[", "phases[", "cycle", "hold:", "reps:", "measurements.")
+
 
 def specs_dir() -> Path:
     """The folder of bundled specs: $POSECHECK_SPECS_DIR, ./stretch_specs, or the one beside the package."""
@@ -82,7 +85,12 @@ def load_spec(path: Path | str) -> StretchSpec:
         position = getattr(exc, "position", None)
         line = text[:position].count("\n") + 1 if isinstance(position, int) else 1
         character = getattr(exc, "character", None)
-        reason = f"character {character!r}" if character is not None else " ".join(str(exc).split())
+        if isinstance(character, int):
+            reason = f"control character U+{character:04X}"
+        elif character is not None:
+            reason = f"character {character!r}"
+        else:
+            reason = " ".join(str(exc).split())
         raise SpecError(
             f"{path}:{line}: not valid YAML: unreadable {reason}; remove control characters"
         ) from None
@@ -135,7 +143,7 @@ def _describe_one(data: Any, error: Any) -> tuple[int, int, str]:
         message = f"got {error.get('input')!r}; {message.lower()}"
     elif kind in ("float_parsing", "float_type", "int_parsing"):
         message = f"got {error.get('input')!r}: write a number"
-    elif message.startswith(("rules[", "entry[")):
+    elif message.startswith(_SPEC_LEVEL_PATHS):
         # Cross-reference errors raised at spec level carry their own key path.
         head, _, message = message.partition(": ")
         loc = _parse_path(head)
