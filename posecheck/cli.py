@@ -14,7 +14,11 @@ from posecheck.errors import PosecheckError, SourceError
 
 # Subcommands kept in their own modules; each module has `register(commands)`,
 # adding its parser with `set_defaults(run=...)`.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = (
+    "posecheck.record_command",
+    "posecheck.live.command",
+    "posecheck.tune.command",
+)
 
 EXIT_OK = 0
 EXIT_NO_PERSON = 2
@@ -54,12 +58,19 @@ def _parser() -> argparse.ArgumentParser:
         "a per-frame CSV, a JSON summary and a timeline plot; photos give annotated photos and "
         "their verdicts (no hold timer).",
     )
-    analyze.add_argument("input", help="video file, photo, or folder of photos")
+    analyze.add_argument(
+        "input", help="video file, pose recording (.pose.jsonl, no model needed), photo, or folder of photos"
+    )
     analyze.add_argument(
         "--stretch", "-s", required=True, help="spec id (see 'posecheck specs') or spec file"
     )
     analyze.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    analyze.add_argument(
+        "--save-pose",
+        action="store_true",
+        help="also save the landmarks to OUT/NAME.pose.jsonl, to re-score later without the model",
+    )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
     model_options(analyze)
     analyze.set_defaults(run=_run_analyze)
@@ -79,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(run=_run_specs_show)
     listing = specs_commands.add_parser("list", help="list the available specs (the default)")
     listing.set_defaults(run=_run_specs_list)
+    schema = specs_commands.add_parser(
+        "schema",
+        help="print (or write) the JSON Schema of spec files, for editors",
+        description="The JSON Schema of spec files, generated from the models the loader uses. Point "
+        "an editor at it with '# yaml-language-server: $schema=./stretch-spec.schema.json' on a "
+        "spec's first line.",
+    )
+    schema.add_argument("--output", "-o", metavar="FILE", help="write it to FILE instead of printing it")
+    schema.set_defaults(run=_run_specs_schema)
 
     model = commands.add_parser(
         "model",
@@ -112,11 +132,15 @@ def model_options(parser: argparse.ArgumentParser) -> None:
 
 def _run_analyze(args: argparse.Namespace) -> int:
     from posecheck.pose.detector import PoseDetector
+    from posecheck.pose.recording import RecordingDetector, is_recording_path
+    from posecheck.record_command import pose_writer_for, run_analyze_recording
     from posecheck.report import format_summary
     from posecheck.session import analyze_photos, analyze_video
     from posecheck.spec import find_spec, load_spec
     from posecheck.video.sources import ImageSource, open_source
 
+    if is_recording_path(args.input):
+        return run_analyze_recording(args)
     spec = load_spec(find_spec(args.stretch))
     model_path = resolve_model_arg(args)
     out_dir = Path(args.out)
@@ -125,19 +149,26 @@ def _run_analyze(args: argparse.Namespace) -> int:
         with (
             PoseDetector(model_path, mode="image" if photos else "video") as detector,
             FrameProgress(source, args.quiet) as bar,
+            pose_writer_for(args, source, model_path, out_dir) as pose_writer,
         ):
             if isinstance(source, ImageSource):
                 result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
             else:
+                recorder = detector if pose_writer is None else RecordingDetector(detector, pose_writer)
                 result = analyze_video(
-                    source, spec, detector, out_dir, write_video=not args.no_video, progress=bar.step
+                    source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
                 )
+                if pose_writer is not None:
+                    result.outputs["pose recording"] = pose_writer.path
     if not args.quiet:
         if photos:
             print(_format_photos(result.summary))
         else:
             print(format_summary(result.summary))
         print("wrote: " + ", ".join(str(p) for k, p in result.outputs.items() if not k.startswith("photo:")))
+        if "report" in result.outputs:
+            # A file:// address: most terminals open it in the browser with one click.
+            print(f"report: {result.outputs['report'].resolve().as_uri()}")
         if photos:
             print(f"       {len(result.photo_results)} annotated photo(s) in {out_dir}")
     if result.interrupted:
@@ -181,7 +212,7 @@ def _run_specs_list(args: argparse.Namespace) -> int:
     if not paths:
         print(f"no spec files in {specs_dir()}", file=sys.stderr)
         return 1
-    print(f"{'ID':28} {'VIEW':6} {'MODE':5} {'HOLD':12} NAME")
+    print(f"{'ID':28} {'VIEW':6} {'MODE':5} {'HOLD / REPS':18} NAME")
     status = EXIT_OK
     for path in paths:
         try:
@@ -191,7 +222,11 @@ def _run_specs_list(args: argparse.Namespace) -> int:
             status = 3
             continue
         sides = "per side" if spec.sides == ("left", "right") else spec.sides[0]
-        print(f"{spec.id:28} {spec.view:6} {spec.mode:5} {spec.hold.target_s:>3g} s {sides:7} {spec.name}")
+        if spec.mode == "reps" and spec.reps is not None:
+            plan = f"{spec.reps.target:>3d} reps {sides}"
+        else:
+            plan = f"{spec.hold.target_s:>3g} s {sides}"
+        print(f"{spec.id:28} {spec.view:6} {spec.mode:5} {plan:18} {spec.name}")
     return status
 
 
@@ -219,6 +254,17 @@ def _run_specs_show(args: argparse.Namespace) -> int:
     from posecheck.spec.describe import describe_spec
 
     print(describe_spec(load_spec(find_spec(args.stretch))))
+    return EXIT_OK
+
+
+def _run_specs_schema(args: argparse.Namespace) -> int:
+    from posecheck.spec.schema import schema_text, write_schema
+
+    if args.output:
+        write_schema(Path(args.output))
+        print(f"wrote {args.output}")
+    else:
+        print(schema_text(), end="")
     return EXIT_OK
 
 

@@ -92,3 +92,41 @@ def segment_angle_deg(a0: Vector, a1: Vector, b0: Vector, b1: Vector) -> float:
     if not math.isfinite(norm_uv) or norm_uv < _EPS:
         return math.nan
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / norm_uv))))
+
+
+def along_offset(
+    origin: Vector, target: Vector, axis_from: Vector, axis_to: Vector, length_a: Vector, length_b: Vector
+) -> float:
+    """How far `target` lies from `origin` in the direction axis_from->axis_to, in body lengths.
+
+    Works in 2D or 3D (MediaPipe's metric world estimate): e.g. with the axis from the right
+    hip to the left hip, positive = towards the person's left, whichever way they face.
+    """
+    axis = np.asarray(axis_to, dtype=np.float64) - axis_from
+    axis_len = float(np.linalg.norm(axis))
+    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    if not (math.isfinite(axis_len) and math.isfinite(length)) or axis_len < _EPS or length < _EPS:
+        return math.nan
+    return float(np.dot(np.asarray(target, dtype=np.float64) - origin, axis / axis_len)) / length
+
+
+def distance_ratio(a: Vector, b: Vector, length_a: Vector, length_b: Vector) -> float:
+    """Distance a-b divided by the distance length_a-length_b, in 2D or 3D; NaN if that is zero."""
+    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    if not math.isfinite(length) or length < _EPS:
+        return math.nan
+    return float(np.linalg.norm(np.asarray(b, dtype=np.float64) - a)) / length
+
+
+def inclination_3d_deg(start: Vector, end: Vector, *, reference: str) -> float:
+    """Unsigned angle between a 3D segment and the vertical (y axis) or the horizontal plane, 0..90."""
+    v = np.asarray(end, dtype=np.float64) - start
+    length = float(np.linalg.norm(v))
+    if not math.isfinite(length) or length < _EPS:
+        return math.nan
+    from_horizontal = math.degrees(math.asin(min(1.0, abs(float(v[1])) / length)))
+    if reference == "horizontal":
+        return from_horizontal
+    if reference == "vertical":
+        return 90.0 - from_horizontal
+    raise ValueError(f"unknown reference {reference!r}")

@@ -1,4 +1,4 @@
-"""Draw a `FrameResult` on a picture: skeleton, joint angles, the cue banner and the hold timer.
+"""Draw a `FrameResult` on a picture: skeleton, joint angles, the cue banner, the hold timer or rep count.
 
 Annotators follow roboflow/supervision: each takes its style in `__init__` and
 `annotate(scene_bgr, result, scale, mirror)` draws in place and returns the scene.
@@ -45,6 +45,7 @@ __all__ = [
     "Overlay",
     "OverlayStyle",
     "Palette",
+    "RepCounterAnnotator",
     "SkeletonAnnotator",
     "StatusTextAnnotator",
     "pose_scale",
@@ -920,6 +921,87 @@ class HoldTimerAnnotator:
         return f"{side} {held}/{_fmt_seconds(hold.target_s)}"
 
 
+class RepCounterAnnotator:
+    """Reps mode, in place of the hold ring: a ring of reps done / target, the side, the phase."""
+
+    def __init__(self, style: OverlayStyle | None = None) -> None:
+        self.style = style or OverlayStyle()
+
+    def annotate(
+        self, scene_bgr: ImageBGR, result: FrameResult, scale: float = 1.0, mirror: bool = False
+    ) -> ImageBGR:
+        reps = result.reps
+        if reps is None:
+            return scene_bgr
+        canvas = _Canvas(scene_bgr, self.style)
+        palette = self.style.palette
+        side = reps.side if reps.side in reps.counts else next(iter(reps.counts), None)
+        count = reps.counts.get(side or "", 0)
+        done = count >= reps.target
+        colour = (
+            palette.good if (done or reps.counted_now) else (palette.calm if reps.phase else palette.unknown)
+        )
+
+        ring_w = canvas.px(9, 3)
+        pad = canvas.px(14, 3)
+        gap = canvas.px(16, 3)
+        number_text, number_size = str(count), canvas.font(36)
+        target_text, target_size = f"/ {reps.target}", canvas.font(16)
+        block_w = max(
+            canvas.text_width(number_text, number_size, True),
+            canvas.text_width(target_text, target_size, True),
+        )
+        block_h = 0.72 * number_size + 0.3 * number_size + 0.72 * target_size
+        ring_r = max(canvas.px(self.style.hold_ring_radius_px, 12), math.hypot(block_w, block_h) / 2 + ring_w)
+        title_size = canvas.font(24)
+        phase_size = canvas.font(22)
+        other_size = canvas.font(self.style.small_font_px)
+        title = f"{side.upper()} REPS" if side in ("left", "right") else "REPS"
+        phase_text = reps.phase_label or "get into position"
+        others = [f"{s[:1].upper()} {n}/{reps.target}" for s, n in reps.counts.items() if s != side]
+        max_column_w = canvas.width_px * 0.45
+        phase_text = _ellipsize(canvas, phase_text, phase_size, True, max_column_w)
+        column_w = max(
+            canvas.text_width(title, title_size, True),
+            canvas.text_width(phase_text, phase_size, True),
+            *(canvas.text_width(t, other_size, True) for t in others),
+        )
+        column_h = 1.25 * title_size + 1.25 * phase_size + 1.35 * other_size * len(others)
+        inner_h = max(2 * ring_r + ring_w, column_h)
+        card_w = 2 * pad + 2 * ring_r + ring_w + gap + column_w
+        card_h = 2 * pad + inner_h
+        margin = canvas.px(self.style.margin_px, 2)
+        x1, y1 = canvas.width_px - margin, canvas.height_px - margin
+        x0, y0 = x1 - card_w, y1 - card_h
+        canvas.panel(x0, y0, x1, y1, palette.panel, self.style.panel_alpha, canvas.px(18))
+
+        center = (x0 + pad + ring_r + ring_w / 2, y0 + card_h / 2)
+        fraction = min(1.0, count / reps.target) if reps.target else 0.0
+        canvas.ring(center, ring_r, ring_w, palette.track)
+        if fraction > 0:
+            canvas.ring(center, ring_r, ring_w, palette.good, -90, -90 + 360 * fraction, round_caps=True)
+        if done:
+            canvas.check_mark(center, ring_r * 0.9, palette.good, canvas.px(8, 2))
+        else:
+            top = center[1] - block_h / 2
+            canvas.text_centered(
+                number_text, (center[0], top + 0.36 * number_size), palette.text, number_size, True
+            )
+            target_center = (center[0], top + block_h - 0.36 * target_size)
+            canvas.text_centered(target_text, target_center, palette.text_dim, target_size, True)
+
+        x_col = center[0] + ring_r + ring_w / 2 + gap
+        y = center[1] - column_h / 2
+        canvas.text(title, x_col, y + title_size, palette.text, title_size, True)
+        y += 1.25 * title_size
+        canvas.text(phase_text, x_col, y + phase_size, colour, phase_size, True)
+        y += 1.25 * phase_size
+        for text in others:
+            canvas.text(text, x_col, y + 1.2 * other_size, palette.text_dim, other_size, True)
+            y += 1.35 * other_size
+        return scene_bgr
+
+
 def _whole_seconds(seconds: float) -> str:
     """Seconds as a clock shows them: counted up in whole seconds, never negative."""
     return f"{math.floor(max(0.0, seconds))}" if math.isfinite(seconds) else "–"
@@ -1008,6 +1090,7 @@ class Overlay:
         self.angles = AngleAnnotator(self.style)
         self.no_person = NoPersonAnnotator(self.style)
         self.hold_timer = HoldTimerAnnotator(self.style)
+        self.rep_counter = RepCounterAnnotator(self.style)
         self.cue = CueAnnotator(self.style)
         self.status = StatusTextAnnotator(self.style)
 
@@ -1028,7 +1111,10 @@ class Overlay:
         self.cue_marker.annotate(scene_bgr, result, scale, mirror)
         self.angles.annotate(scene_bgr, result, scale, mirror)
         self.no_person.annotate(scene_bgr, result, scale, mirror)
-        self.hold_timer.annotate(scene_bgr, result, scale, mirror)
+        if result.reps is not None:
+            self.rep_counter.annotate(scene_bgr, result, scale, mirror)
+        else:
+            self.hold_timer.annotate(scene_bgr, result, scale, mirror)
         self.cue.annotate(scene_bgr, result, scale, mirror)
         self.status.annotate(scene_bgr, extra_lines)
         return scene_bgr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 
 from posecheck.pose.landmarks import Pose
@@ -43,6 +44,8 @@ class Measurement:
     unit: str  # "deg" or "ratio"
     landmarks: tuple[str, ...]  # concrete landmark names used, e.g. ("left_hip", "left_knee", ...)
     anchor: str  # landmark where the value is drawn (the joint for an angle)
+    # With `cross_check`: the same measurement on the far side (near_/far_ swapped); NaN if not visible.
+    far_value: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,29 @@ class HoldStatus:
     @property
     def remaining_s(self) -> float:
         return max(0.0, self.target_s - self.held_s)
+
+
+@dataclass(frozen=True)
+class RepStatus:
+    """Where a dynamic move stands: the phase reached last and the reps counted so far."""
+
+    side: str | None  # side the reps are counted for now ("left"/"right", "both"), None if unknown
+    phase: str | None  # id of the phase reached last (None before the first)
+    phase_label: str | None
+    next_phase: str | None  # the phase the cycle waits for
+    counts: dict[str, int]  # side -> good reps, for every side of the spec
+    target: int  # per side
+    rejected: dict[str, int] = field(default_factory=dict)  # full cycles with a critical fault
+    counted_now: bool = False  # a rep was completed on this frame
+
+    @property
+    def count(self) -> int:
+        """Reps of the side being counted now (0 if unknown)."""
+        return self.counts.get(self.side or "", 0)
+
+    @property
+    def done(self) -> bool:
+        return all(n >= self.target for n in self.counts.values())
 
 
 @dataclass(frozen=True)
@@ -95,3 +121,4 @@ class FrameResult:
     holds: tuple[HoldStatus, ...] = ()  # every side's status, for summaries
     cue: Cue | None = None
     missing_landmarks: tuple[str, ...] = ()  # needed but not visible / out of frame
+    reps: RepStatus | None = None  # reps-mode specs only

@@ -20,8 +20,10 @@ import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
 from posecheck.errors import OutputError
+from posecheck.html_report import FaultMoments, write_html_report
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
+from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
 from posecheck.report import (
     FrameCsvWriter,
     ReportContext,
@@ -96,6 +98,7 @@ def analyze_video(
         "csv": out_dir / f"{stem}.frames.csv",
         "summary": out_dir / f"{stem}.summary.json",
         "timeline": out_dir / f"{stem}.timeline.png",
+        "report": out_dir / f"{stem}.report.html",
     }
     if write_video:
         outputs["video"] = out_dir / f"{stem}.annotated.mp4"
@@ -103,6 +106,7 @@ def analyze_video(
     engine = Engine(spec)
     overlay = Overlay()
     summary_builder = SummaryBuilder(ctx)
+    moments = FaultMoments(ctx)  # thumbnails for report.html, taken only when a fault starts
     # The overlay is drawn at full size; the sink downscales on its own thread.
     scene_wh = output_size(source.size_wh)
     interrupted = False
@@ -123,8 +127,13 @@ def analyze_video(
                     result = engine.step(pose, frame.timestamp_s, frame.index)
                     csv_writer.write(result)
                     summary_builder.add(result)
-                    if sink is not None:
-                        sink.write(overlay.draw(frame.image_bgr, result), frame.timestamp_s, give=True)
+                    due = moments.due(result)
+                    if sink is not None or due:
+                        scene = overlay.draw(frame.image_bgr, result)
+                        if due:
+                            moments.capture(due, result, scene)  # before the sink takes the picture
+                        if sink is not None:
+                            sink.write(scene, frame.timestamp_s, give=True)
                     if times is not None:
                         times.model_ms.append((modelled - started) * 1e3)
                         times.other_ms.append((time.perf_counter() - modelled) * 1e3)
@@ -150,8 +159,10 @@ def analyze_video(
     write_summary_json(outputs["summary"], summary)
     if frames:
         plot_timeline(outputs["timeline"], summary_builder.series, subtitle=summary["verdict"])
+        write_html_report(outputs["report"], summary, summary_builder.series, ctx, moments.thumbnails())
     else:
         outputs.pop("timeline")
+        outputs.pop("report")
     return AnalysisResult(
         outputs=outputs,
         summary=summary,
@@ -159,6 +170,114 @@ def analyze_video(
         interrupted=interrupted,
         person_found=bool(summary_builder.series.person.any()),
     )
+
+
+def analyze_recording(
+    recording: PoseRecording,
+    spec: StretchSpec,
+    out_dir: Path,
+    *,
+    progress: Callable[[RecordedFrame], None] | None = None,
+    times: StageTimes | None = None,
+) -> AnalysisResult:
+    """Re-score a pose recording without the model: the same engine, CSV, summary, timeline and
+    HTML report as `analyze_video`, but no annotated video and no fault pictures (a recording
+    holds landmarks, not pictures)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = recording.name
+    outputs = {
+        "csv": out_dir / f"{stem}.frames.csv",
+        "summary": out_dir / f"{stem}.summary.json",
+        "timeline": out_dir / f"{stem}.timeline.png",
+        "report": out_dir / f"{stem}.report.html",
+    }
+    ctx = report_context(spec, recording.path.name)
+    engine = Engine(spec)
+    summary_builder = SummaryBuilder(ctx)
+    interrupted = False
+    frames = 0
+    with FrameCsvWriter(outputs["csv"], ctx) as csv_writer, _StopOnInterrupt() as stop:
+        for frame in recording:
+            if stop.requested:
+                break
+            started = time.perf_counter()
+            result = engine.step(frame.pose, frame.timestamp_s, frame.index)
+            csv_writer.write(result)
+            summary_builder.add(result)
+            if times is not None:
+                times.other_ms.append((time.perf_counter() - started) * 1e3)
+            frames += 1
+            if progress is not None:
+                progress(frame)
+        interrupted = stop.requested
+    problem = recording.problem
+    if interrupted:
+        problem = f"interrupted after {frames} frames"
+    elif frames == 0:
+        problem = problem or "the recording holds no frames"
+    summary = summary_builder.summary(
+        complete=not interrupted and not recording.truncated,
+        frames_total=recording.frame_count_hint,
+        problem=problem,
+    )
+    write_summary_json(outputs["summary"], summary)
+    if frames:
+        plot_timeline(outputs["timeline"], summary_builder.series, subtitle=summary["verdict"])
+        write_html_report(outputs["report"], summary, summary_builder.series, ctx)
+    else:
+        outputs.pop("timeline")
+        outputs.pop("report")
+    return AnalysisResult(
+        outputs=outputs,
+        summary=summary,
+        complete=summary["complete"],
+        interrupted=interrupted,
+        person_found=bool(summary_builder.series.person.any()),
+    )
+
+
+@dataclass
+class RecordResult:
+    """What `record_video` wrote."""
+
+    path: Path
+    frames: int
+    poses_found: int
+    interrupted: bool
+
+
+def recording_header(source: FrameSource, model_path: Path) -> RecordingHeader:
+    """The header of a recording of `source` made with the model at `model_path`."""
+    return RecordingHeader(
+        source=getattr(source, "path", Path(source.name)).name,
+        size_wh=source.size_wh,
+        model=model_path.name,
+        rotation_deg=source.rotation_deg,
+        fps_hint=source.fps_hint,
+        frame_count_hint=source.frame_count_hint,
+    )
+
+
+def record_video(
+    source: FrameSource,
+    detector: Detector,
+    writer: PoseRecordingWriter,
+    *,
+    progress: ProgressCallback | None = None,
+) -> RecordResult:
+    """Run the pose model over every frame and write the landmarks; Ctrl-C keeps a valid prefix."""
+    frames = found = 0
+    with _StopOnInterrupt() as stop:
+        for frame in source:
+            if stop.requested:
+                break
+            pose = detector.detect(frame.image_bgr, frame.timestamp_s)
+            writer.write(frame.index, frame.timestamp_s, pose)
+            frames += 1
+            found += pose is not None
+            if progress is not None:
+                progress(frame)
+    return RecordResult(writer.path, frames, found, stop.requested)
 
 
 def analyze_photos(

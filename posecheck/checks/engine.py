@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -10,18 +11,25 @@ from posecheck import geometry
 from posecheck.checks.cues import PRIORITY, CueArbiter, CueCandidate
 from posecheck.checks.hold import HoldTimer
 from posecheck.checks.measure import Sides, landmark_point, measure, needs_facing
+from posecheck.checks.reps import RepCounter
 from posecheck.checks.rules import RuleTracker
 from posecheck.checks.smoothing import OneEuroFilter
 from posecheck.checks.sticky import StickyChoice
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose, readable
-from posecheck.results import Cue, FrameResult, Measurement, RuleCheck, Severity, Verdict
-from posecheck.spec.model import StretchSpec
+from posecheck.results import Cue, FrameResult, Measurement, RepStatus, RuleCheck, Severity, Verdict
+from posecheck.spec.model import Phase, Rule, StretchSpec
 
 # Evidence thresholds for deciding sides; below them a frame gives no evidence at all.
 FACING_MIN_NOSE_AHEAD = 0.06  # nose ahead of the ears, in torso lengths
 FRONT_LEG_MIN_GAP = 0.15  # one ankle ahead of the other, in torso lengths
 BENT_KNEE_MIN_GAP_DEG = 20.0
 NEAR_SIDE_MIN_GAP_M = 0.05
+RAISED_KNEE_MIN_GAP_DEG = 25.0
+CROSSED_ANKLE_MAX_TORSOS = 0.45  # crossed ankle to the other knee, in torso lengths (picture)
+CROSSED_MIN_GAP_TORSOS = 0.35  # ... and clearly nearer than the other ankle to the crossed knee
+TOP_LEG_MIN_GAP = 0.08  # upper hip+knee above the lower ones, in torso lengths
+# physio_lower-trunk-rotation.mp4: +0.09..0.10 rolled left, -0.05..-0.07 rolled right, -0.02..0.03 centred.
+KNEES_SIDE_MIN_LIFT = 0.04  # one hip lifted against the shoulder line, in torso lengths
 FACING_SETTLE_S = 0.5
 
 VIEW_HINT = {
@@ -58,6 +66,21 @@ class Engine:
         self.timer = HoldTimer(spec.sides, spec.hold.target_s, spec.hold.grace_s)
         self.arbiter = CueArbiter()
         self._confirmations = {r.id: r.confirm for r in spec.rules if r.confirm}
+        # Reps mode: one hysteresis tracker per phase condition (the phase's min_s is the counter's).
+        self._phases = [
+            [RuleTracker(c.min, c.max, spec.hysteresis_for(c), 0.0) for c in phase.when]
+            for phase in spec.phases
+        ]
+        self.reps: RepCounter | None = None
+        if spec.mode == "reps" and spec.reps is not None:
+            self.reps = RepCounter(
+                spec.cycle,
+                spec.sides,
+                spec.reps.target,
+                {p.id: duration(p.min_s) for p in spec.phases},
+                {p.id: p.label for p in spec.phases},
+                neutral=frozenset(p.id for p in spec.phases if not _sided(spec, p)),
+            )
 
     def reset(self) -> None:
         """Forget everything (a new video, or photos judged one by one)."""
@@ -81,22 +104,23 @@ class Engine:
             )
 
         entry_verdicts = [
-            tracker.update(measurements[c.measure].value, t_s)
+            tracker.update(self._judged(measurements[c.measure], c.min, c.max), t_s)
             for tracker, c in zip(self._entry, self.spec.entry, strict=True)
         ]
         in_pose = all(v is Verdict.PASS for v in entry_verdicts)
+        phase_now = self._phase_now(measurements, t_s) if in_pose else None
+        active_phase = phase_now or (self.reps.phase if self.reps is not None else None)
         checks = tuple(
-            RuleCheck(
-                rule.id,
-                rule.measure,
-                measurements[rule.measure].value,
-                tracker.update(measurements[rule.measure].value, t_s),
-                Severity(rule.severity),
-                measurements[rule.measure].landmarks,
-            )
+            self._check(rule, tracker, measurements[rule.measure], t_s, active_phase)
             for tracker, rule in zip(self._rules, self.spec.rules, strict=True)
         )
-        form_ok = all(c.verdict is Verdict.PASS for c in checks if c.severity is Severity.CRITICAL)
+        critical = [c.verdict for c in checks if c.severity is Severity.CRITICAL]
+        # A hold needs every critical rule seen passing; a rep is spoilt only by a fault seen
+        # (a rule not judged in this phase, or not visible, is UNKNOWN).
+        if self.reps is None:
+            form_ok = all(v is Verdict.PASS for v in critical)
+        else:
+            form_ok = not any(v.failing for v in critical)
 
         # What the person must fix first: landmarks the entry and critical rules need.
         needed = [c.measure for c in self.spec.entry] + [
@@ -104,12 +128,14 @@ class Engine:
         ]
         missing_now = tuple(dict.fromkeys(lm for m in needed for lm in missing[m]))
 
-        hold = holds = None
-        if not self.still_images:
+        hold = holds = reps = None
+        if self.reps is not None:
+            reps = self.reps.update(t_s, phase_now, sides.working, in_pose, form_ok)
+        elif not self.still_images:
             side = sides.working if self.spec.sides != ("both",) else "both"
             hold = self.timer.update(t_s, side, in_pose, form_ok)
             holds = self.timer.statuses()
-        cue = self._choose_cue(t_s, pose, in_pose, checks, measurements, missing_now)
+        cue = self._choose_cue(t_s, pose, in_pose, checks, measurements, missing_now, reps)
         return FrameResult(
             index=index,
             timestamp_s=t_s,
@@ -123,9 +149,41 @@ class Engine:
             holds=holds or (),
             cue=cue,
             missing_landmarks=missing_now,
+            reps=reps,
         )
 
     # -- stages -----------------------------------------------------------------
+
+    def _judged(self, measurement: Measurement, low: float | None, high: float | None) -> float:
+        mode = self.spec.measurements[measurement.measure_id].cross_check
+        return judged_value(measurement, low, high, mode)
+
+    def _phase_now(self, measurements: dict[str, Measurement], t_s: float) -> str | None:
+        """The first phase (in spec order) whose conditions all pass on this frame, if any."""
+        found = None
+        for phase, trackers in zip(self.spec.phases, self._phases, strict=True):
+            # Every tracker sees every frame, so each keeps its hysteresis state.
+            verdicts = [
+                tracker.update(self._judged(measurements[c.measure], c.min, c.max), t_s)
+                for tracker, c in zip(trackers, phase.when, strict=True)
+            ]
+            if found is None and all(v is Verdict.PASS for v in verdicts):
+                found = phase.id
+        return found
+
+    def _check(
+        self, rule: Rule, tracker: RuleTracker, measurement: Measurement, t_s: float, phase: str | None
+    ) -> RuleCheck:
+        if rule.during is not None and phase not in rule.during:
+            tracker.reset()
+            verdict = Verdict.UNKNOWN
+            value = measurement.value
+        else:
+            value = self._judged(measurement, rule.min, rule.max)
+            verdict = tracker.update(value, t_s)
+        return RuleCheck(
+            rule.id, rule.measure, value, verdict, Severity(rule.severity), measurement.landmarks
+        )
 
     def _no_person(self, t_s: float, index: int) -> FrameResult:
         # Whoever steps back in may face the other way or lead with the other leg.
@@ -135,14 +193,16 @@ class Engine:
         self._world_filter.reset()
         for tracker in (*self._entry, *self._rules):
             tracker.reset()
-        hold = holds = None
-        if not self.still_images:
+        hold = holds = reps = None
+        if self.reps is not None:
+            reps = self.reps.update(t_s, None, None, in_pose=False, form_ok=False)
+        elif not self.still_images:
             hold = self.timer.update(t_s, None, in_pose=False, form_ok=False)
             holds = self.timer.statuses()
         cue = self.arbiter.update(
             t_s, [CueCandidate(Cue("No person found: step into view", "visibility"), 0)], {}
         )
-        return FrameResult(index, t_s, None, None, 0, False, hold=hold, holds=holds or (), cue=cue)
+        return FrameResult(index, t_s, None, None, 0, False, hold=hold, holds=holds or (), cue=cue, reps=reps)
 
     def _smooth(self, pose: Pose, t_s: float) -> Pose:
         if self.still_images:
@@ -180,8 +240,11 @@ class Engine:
             working = {"left": "right", "right": "left"}.get(front or "")
         elif detect == "near-side":
             working = near
+        elif detect == "straight-leg":
+            bent = self._working.update(bent_knee_evidence(pose, min_vis), t_s)
+            working = {"left": "right", "right": "left"}.get(bent or "")
         else:
-            working = self._working.update(bent_knee_evidence(pose, min_vis), t_s)
+            working = self._working.update(SIDE_EVIDENCE[detect](pose, min_vis), t_s)
         return Sides(working=working, front=front, near=near)
 
     def _choose_cue(
@@ -192,6 +255,7 @@ class Engine:
         checks: tuple[RuleCheck, ...],
         measurements: dict[str, Measurement],
         missing: tuple[str, ...],
+        reps: RepStatus | None = None,
     ) -> Cue | None:
         candidates: list[CueCandidate] = []
         if missing:
@@ -199,6 +263,11 @@ class Engine:
         if not in_pose:
             candidates.append(CueCandidate(Cue(self.spec.entry_cue, "entry"), PRIORITY["entry"]))
         else:
+            if reps is not None and reps.next_phase is not None and not reps.done:
+                # Between corrections, say where the move goes next ("Round your back up").
+                text = self.spec.phase(reps.next_phase).cue
+                if text:
+                    candidates.append(CueCandidate(Cue(text, "status"), PRIORITY["status"]))
             for check, rule in zip(checks, self.spec.rules, strict=True):
                 if not check.verdict.failing:
                     continue
@@ -220,6 +289,36 @@ class Engine:
             return Cue(f"Step back so I can see your {part}", "visibility", None, (first,))
         hint = VIEW_HINT[self.spec.view]
         return Cue(f"Can't see your {readable(first)}: {hint}", "visibility", None, (first,))
+
+
+def _sided(spec: StretchSpec, phase: Phase) -> bool:
+    """Whether a phase is about one side: its conditions measure working_/support_ landmarks."""
+    return any(
+        name.startswith(("working_", "support_"))
+        for cond in phase.when
+        for name in spec.measurements[cond.measure].landmark_names()
+    )
+
+
+def judged_value(
+    measurement: Measurement, low: float | None, high: float | None, cross_check: str | None = "either"
+) -> float:
+    """The value a range check judges: with a cross-checked far side, the side that fits
+    better ('either': a fault needs both sides to show it, so one side's landmarks flipping
+    or being guessed cannot raise it alone) or worse ('both': both sides must pass)."""
+    value, far = measurement.value, measurement.far_value
+    if cross_check is None or not math.isfinite(far):
+        return value
+    if not math.isfinite(value):
+        return far
+
+    def inside(v: float) -> float:
+        return min(v - (-math.inf if low is None else low), (math.inf if high is None else high) - v)
+
+    better_near = inside(value) >= inside(far)
+    if cross_check == "both":
+        return far if better_near else value
+    return value if better_near else far
 
 
 # -- side evidence: per frame, None when the frame does not tell -------------------
@@ -297,3 +396,96 @@ def near_side_evidence(pose: Pose, min_vis: float) -> str | None:
     if not math.isfinite(gap) or abs(gap) < NEAR_SIDE_MIN_GAP_M:
         return None
     return "left" if gap < 0 else "right"
+
+
+def raised_knee_evidence(pose: Pose, min_vis: float) -> str | None:
+    """The side whose knee is drawn clearly nearer the chest: the smaller shoulder-hip-knee angle.
+
+    In the picture: from the side this beats the 3D estimate (fitbod_knee-to-chest.mp4
+    flips to the wrong leg for 18 frames in 3D, never in the picture).
+    """
+    angles = {}
+    for side in ("left", "right"):
+        points = [landmark_point(pose, f"{side}_{p}", min_vis * 0.5) for p in ("shoulder", "hip", "knee")]
+        if not all(p.visible for p in points):
+            return None
+        angles[side] = geometry.joint_angle_deg(points[0].xy_px, points[1].xy_px, points[2].xy_px)
+    gap = angles["left"] - angles["right"]
+    if not math.isfinite(gap) or abs(gap) < RAISED_KNEE_MIN_GAP_DEG:
+        return None
+    return "left" if gap < 0 else "right"
+
+
+def crossed_leg_evidence(pose: Pose, min_vis: float) -> str | None:
+    """The leg whose ankle rests on the other knee (figure-four), in the picture.
+
+    The crossed ankle lies on the other knee; the supporting ankle is far from the
+    crossed knee, which points out to the side. Distances are in torso lengths (a thigh
+    pulled towards the camera looks short). The picture beats the 3D estimate here: in
+    fitbod_supine-figure-four.mp4 the two distances are well apart in the picture and
+    blur together in 3D.
+    """
+    xy = pose.xy_px
+    dist = {}
+    for side, other in (("left", "right"), ("right", "left")):
+        ankle, knee = LANDMARK_INDEX[f"{side}_ankle"], LANDMARK_INDEX[f"{other}_knee"]
+        if min(pose.visibility[ankle], pose.visibility[knee]) < min_vis * 0.5:
+            return None
+        dist[side] = float(np.linalg.norm(xy[ankle] - xy[knee]))
+    torso = _torso_length_px(pose, min_vis)
+    if not (math.isfinite(torso) and torso > 1.0):
+        return None
+    crossed, other = sorted(dist, key=lambda k: dist[k])
+    if dist[crossed] / torso > CROSSED_ANKLE_MAX_TORSOS:
+        return None
+    if (dist[other] - dist[crossed]) / torso < CROSSED_MIN_GAP_TORSOS:
+        return None
+    return crossed
+
+
+def top_leg_evidence(pose: Pose, min_vis: float) -> str | None:
+    """Lying on one side: the upper leg, whose hip and knee sit clearly higher in the picture."""
+    torso = _torso_length_px(pose, min_vis)
+    if not math.isfinite(torso) or torso < 1.0:
+        return None
+    height = {}
+    for side in ("left", "right"):
+        idx = [LANDMARK_INDEX[f"{side}_{p}"] for p in ("hip", "knee")]
+        if min(pose.visibility[i] for i in idx) < min_vis * 0.5:
+            return None
+        height[side] = -float(np.mean(pose.xy_px[idx, 1]))
+    gap = (height["left"] - height["right"]) / torso
+    if not math.isfinite(gap) or abs(gap) < TOP_LEG_MIN_GAP:
+        return None
+    return "left" if gap > 0 else "right"
+
+
+def knees_side_evidence(pose: Pose, min_vis: float) -> str | None:
+    """Lying on the back: the side the knees are rolled to.
+
+    Rolling the knees to one side lifts the other hip while both shoulders stay down, so
+    the hip line tilts against the shoulder line (which also cancels the camera's height).
+    Seen in the picture, so it needs a side or feet-end view, not a camera overhead.
+    """
+    torso = _torso_length_px(pose, min_vis)
+    names = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
+    idx = {n: LANDMARK_INDEX[n] for n in names}
+    if not math.isfinite(torso) or torso < 1.0:
+        return None
+    if min(pose.visibility[i] for i in idx.values()) < min_vis * 0.5:
+        return None
+    y = {n: float(pose.xy_px[i, 1]) for n, i in idx.items()}
+    # > 0: the right hip sits higher than the shoulders' tilt says: it lifted, the knees went left.
+    lift = ((y["left_hip"] - y["right_hip"]) - (y["left_shoulder"] - y["right_shoulder"])) / torso
+    if not math.isfinite(lift) or abs(lift) < KNEES_SIDE_MIN_LIFT:
+        return None
+    return "left" if lift > 0 else "right"
+
+
+SIDE_EVIDENCE: dict[str, Callable[[Pose, float], str | None]] = {
+    "bent-knee": bent_knee_evidence,
+    "raised-knee": raised_knee_evidence,
+    "crossed-leg": crossed_leg_evidence,
+    "top-leg": top_leg_evidence,
+    "knees-side": knees_side_evidence,
+}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from posecheck.spec.model import (
     AngleMeasure,
     BetweenMeasure,
     DirectionMeasure,
+    DistanceMeasure,
     InclinationMeasure,
     Measure,
     OffsetMeasure,
@@ -30,6 +31,10 @@ class Sides:
     working: str | None
     front: str | None
     near: str | None
+
+    def mirrored(self) -> Sides:
+        """The same frame seen from the other side: near_ and far_ swapped."""
+        return Sides(self.working, self.front, _other(self.near))
 
     def resolve(self, name: str) -> str | None:
         """'front_knee' -> 'left_knee'; None when that side is not known on this frame."""
@@ -85,7 +90,25 @@ def measure_label(measure_id: str, measure: Measure) -> str:
 def measure(
     measure_id: str, spec_measure: Measure, pose: Pose, sides: Sides, facing: int, min_visibility: float
 ) -> tuple[Measurement, tuple[str, ...]]:
-    """One measurement on one frame, plus the concrete landmarks that were missing (if any)."""
+    """One measurement on one frame, plus the concrete landmarks that were missing (if any).
+
+    With `cross_check` the far side is measured too (`far_value`); when the near side
+    cannot be seen but the far side can, the far side's value stands in for it.
+    """
+    near, missing = _measure_one(measure_id, spec_measure, pose, sides, facing, min_visibility)
+    if not spec_measure.cross_check or sides.near is None:
+        return near, missing
+    far, _ = _measure_one(measure_id, spec_measure, pose, sides.mirrored(), facing, min_visibility)
+    if math.isfinite(near.value):
+        return replace(near, far_value=far.value), missing
+    if math.isfinite(far.value):
+        return replace(far, far_value=math.nan), ()
+    return near, missing
+
+
+def _measure_one(
+    measure_id: str, spec_measure: Measure, pose: Pose, sides: Sides, facing: int, min_visibility: float
+) -> tuple[Measurement, tuple[str, ...]]:
     resolved = [sides.resolve(n) for n in spec_measure.landmark_names()]
     label = measure_label(measure_id, spec_measure)
     unit = spec_measure.unit
@@ -119,8 +142,15 @@ def _compute(spec_measure: Measure, points: list[Point], facing: int) -> float:
             points[0].xy_px, points[1].xy_px, reference=spec_measure.reference, facing=facing
         )
     if isinstance(spec_measure, InclinationMeasure):
+        if spec_measure.space == "world":
+            return geometry.inclination_3d_deg(
+                points[0].world_m, points[1].world_m, reference=spec_measure.reference
+            )
         return geometry.inclination_deg(points[0].xy_px, points[1].xy_px, reference=spec_measure.reference)
     if isinstance(spec_measure, OffsetMeasure):
+        if spec_measure.axis == "along":
+            origin, target, per_a, per_b, axis_a, axis_b = (p.world_m for p in points)
+            return geometry.along_offset(origin, target, axis_a, axis_b, per_a, per_b)
         origin, target, per_a, per_b = (p.xy_px for p in points)
         if spec_measure.axis == "forward":
             return geometry.forward_offset(origin, target, per_a, per_b, facing=facing)
@@ -131,6 +161,9 @@ def _compute(spec_measure: Measure, points: list[Point], facing: int) -> float:
         else:
             a0, a1, b0, b1 = (p.xy_px for p in points)
         return geometry.segment_angle_deg(a0, a1, b0, b1)
+    if isinstance(spec_measure, DistanceMeasure):
+        coords = [p.world_m if spec_measure.space == "world" else p.xy_px for p in points]
+        return geometry.distance_ratio(*coords)
     raise TypeError(f"unknown measurement kind {type(spec_measure).__name__}")
 
 

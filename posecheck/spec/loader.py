@@ -20,7 +20,7 @@ from posecheck.spec.model import StretchSpec
 SPECS_ENV = "POSECHECK_SPECS_DIR"
 
 
-MEASURE_KINDS = ("angle", "direction", "inclination", "offset", "between")
+MEASURE_KINDS = ("angle", "direction", "inclination", "offset", "between", "distance")
 
 # Errors found across the whole spec (cross-references, mode) start with their own key path.
 _SPEC_LEVEL_PATHS = ("rules[", "entry[", "phases[", "cycle", "hold:", "reps:", "measurements.")

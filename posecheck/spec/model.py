@@ -28,6 +28,9 @@ SPEC_LANDMARK_NAMES: frozenset[str] = frozenset(
 # Default tolerances per unit: single-camera MediaPipe angles are good to about 5-8 degrees.
 DEFAULT_HYSTERESIS = {"deg": 5.0, "ratio": 0.03}
 
+# A reps-mode spec has no hold timer; `hold` still exists so every spec has the same shape.
+NOMINAL_REPS_HOLD_S = 30.0
+
 
 def _check_landmark(name: str) -> str:
     if name in SPEC_LANDMARK_NAMES:
@@ -46,6 +49,13 @@ class _Strict(BaseModel):
 
 class _MeasureBase(_Strict):
     label: str | None = Field(None, description="short name shown on screen, e.g. 'front knee'")
+    cross_check: Literal["either", "both"] | None = Field(
+        None,
+        description="also measure the mirror image (near_ and far_ swapped) and, when the far side "
+        "is visible too, judge both: 'either' passes if either side passes (a fault needs both "
+        "sides to agree: the far limbs of lying and kneeling poses are often guessed); 'both' "
+        "passes only if both sides pass (e.g. both legs long). The near side alone otherwise",
+    )
 
     @property
     def unit(self) -> str:
@@ -104,6 +114,11 @@ class InclinationMeasure(_MeasureBase):
     kind: Literal["inclination"]
     points: tuple[LandmarkName, LandmarkName] = Field(description="[from, to]")
     reference: Literal["vertical", "horizontal"] = "vertical"
+    space: Literal["image", "world"] = Field(
+        "image",
+        description="image: in the picture; world: MediaPipe's 3D estimate, whose vertical is the "
+        "camera's (a body lying diagonally away from an oblique camera still reads as level)",
+    )
 
     @field_validator("points")
     @classmethod
@@ -120,7 +135,9 @@ class OffsetMeasure(_MeasureBase):
     """Signed offset of `points[1]` from `points[0]`, divided by the length of the `per` segment.
 
     axis forward: positive = ahead along the facing direction (needs a side view);
-    axis up: positive = higher in the picture.
+    axis up: positive = higher in the picture;
+    axis along: positive = in the direction of the `along` segment, in MediaPipe's 3D
+    estimate (e.g. along [right_hip, left_hip]: towards the person's left, whatever the view).
     """
 
     kind: Literal["offset"]
@@ -128,21 +145,34 @@ class OffsetMeasure(_MeasureBase):
     per: tuple[LandmarkName, LandmarkName] = Field(
         description="body segment whose length is the unit, e.g. [front_hip, front_knee]"
     )
-    axis: Literal["forward", "up"] = "forward"
+    axis: Literal["forward", "up", "along"] = Field(
+        "forward", description="forward / up in the picture, or along a body segment in 3D"
+    )
+    along: tuple[LandmarkName, LandmarkName] | None = Field(
+        None, description="[from, to]: the direction for axis 'along', e.g. [right_hip, left_hip]"
+    )
 
-    @field_validator("points", "per")
+    @field_validator("points", "per", "along")
     @classmethod
-    def _names(cls, v: tuple[str, str]) -> tuple[str, str]:
-        for name in v:
+    def _names(cls, v: tuple[str, str] | None) -> tuple[str, str] | None:
+        for name in v or ():
             _check_landmark(name)
         return v
+
+    @model_validator(mode="after")
+    def _along(self) -> OffsetMeasure:
+        if self.axis == "along" and self.along is None:
+            raise ValueError("axis 'along' needs 'along: [from, to]', e.g. [right_hip, left_hip]")
+        if self.axis != "along" and self.along is not None:
+            raise ValueError(f"'along' is only used with axis: along (axis is '{self.axis}'): remove it")
+        return self
 
     @property
     def unit(self) -> str:
         return "ratio"
 
     def landmark_names(self) -> tuple[str, ...]:
-        return (*self.points, *self.per)
+        return (*self.points, *self.per, *(self.along or ()))
 
 
 class BetweenMeasure(_MeasureBase):
@@ -170,8 +200,37 @@ class BetweenMeasure(_MeasureBase):
         return (*self.segments[0], *self.segments[1])
 
 
+class DistanceMeasure(_MeasureBase):
+    """Distance between two landmarks, divided by the length of the `per` segment (0 = touching).
+
+    space image: in the picture; world: in MediaPipe's 3D estimate (survives the depth
+    a side camera cannot see, e.g. an ankle resting on the far knee).
+    """
+
+    kind: Literal["distance"]
+    points: tuple[LandmarkName, LandmarkName] = Field(description="[a, b]")
+    per: tuple[LandmarkName, LandmarkName] = Field(
+        description="body segment whose length is the unit, e.g. [working_hip, working_knee]"
+    )
+    space: Literal["image", "world"] = Field("image", description="image (the picture) or world (3D)")
+
+    @field_validator("points", "per")
+    @classmethod
+    def _names(cls, v: tuple[str, str]) -> tuple[str, str]:
+        for name in v:
+            _check_landmark(name)
+        return v
+
+    @property
+    def unit(self) -> str:
+        return "ratio"
+
+    def landmark_names(self) -> tuple[str, ...]:
+        return (*self.points, *self.per)
+
+
 Measure = Annotated[
-    AngleMeasure | DirectionMeasure | InclinationMeasure | OffsetMeasure | BetweenMeasure,
+    AngleMeasure | DirectionMeasure | InclinationMeasure | OffsetMeasure | BetweenMeasure | DistanceMeasure,
     Field(discriminator="kind"),
 ]
 
@@ -216,13 +275,34 @@ class Rule(_Range):
         None, ge=0, description="how far back inside the range a value must come to pass again"
     )
     min_duration_s: float = Field(0.4, ge=0, le=10, description="a verdict must persist this long to flip")
+    during: tuple[str, ...] | None = Field(
+        None,
+        min_length=1,
+        description="reps mode: ids of the phases in which the rule is judged (default: always)",
+    )
 
 
 class WorkingSide(_Strict):
-    detect: Literal["left", "right", "front-leg", "back-leg", "bent-knee", "near-side"] = Field(
+    detect: Literal[
+        "left",
+        "right",
+        "front-leg",
+        "back-leg",
+        "bent-knee",
+        "straight-leg",
+        "near-side",
+        "raised-knee",
+        "crossed-leg",
+        "top-leg",
+        "knees-side",
+    ] = Field(
         "front-leg",
         description="fixed side, or decided from the pose: the leg ahead (front-leg), "
-        "behind (back-leg), the more bent knee (bent-knee), the side nearer the camera",
+        "behind (back-leg), the more bent knee (bent-knee) or the other one (straight-leg), "
+        "the side nearer the camera "
+        "(near-side), the knee drawn nearer the chest (raised-knee), the leg whose ankle rests "
+        "on the other knee (crossed-leg), the upper leg when lying on the side (top-leg), the "
+        "side the knees are rolled to (knees-side)",
     )
     settle_s: float = Field(0.8, ge=0, le=10, description="evidence needed before the side changes")
 
@@ -233,6 +313,32 @@ class Hold(_Strict):
     per_side: bool = Field(True, description="hold each side (left, then right, in any order)")
 
 
+class PhaseCondition(_Range):
+    """One condition of a phase, like an entry condition (with hysteresis, no timing of its own)."""
+
+    measure: str = Field(description="id of a measurement")
+    hysteresis: float | None = Field(None, ge=0, description="default: 5 deg / 0.03 ratio")
+
+
+class Phase(_Strict):
+    """A position within a dynamic move, e.g. cat = spine rounded up."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="lower-case id, e.g. cat")
+    label: str = Field(min_length=1, description="shown on screen, e.g. 'Cat: back rounded'")
+    when: tuple[PhaseCondition, ...] = Field(
+        min_length=1, description="all must pass for the person to be in this phase"
+    )
+    min_s: float = Field(
+        0.3, ge=0, le=60, description="the phase counts as reached once it has lasted this long"
+    )
+    cue: str | None = Field(None, description="said when this phase is the next one to reach")
+
+
+class Reps(_Strict):
+    target: int = Field(ge=1, le=200, description="reps to do (per side with per_side)")
+    per_side: bool = Field(False, description="count each side apart, by the working side")
+
+
 class StretchSpec(_Strict):
     """One stretch: how to see it, how to judge it, how long to hold it."""
 
@@ -241,10 +347,20 @@ class StretchSpec(_Strict):
     summary: str = Field("", description="one line on how the stretch is done")
     source: str = Field("", description="where the cues and holds come from")
     view: Literal["side", "front", "any"] = Field(description="camera view the stretch needs")
-    mode: Literal["hold"] = "hold"
+    mode: Literal["hold", "reps"] = Field(
+        "hold", description="hold: a timed hold per side; reps: a dynamic move, counted in cycles of phases"
+    )
     min_visibility: float = Field(0.5, ge=0, le=1, description="landmark visibility needed to measure")
     working_side: WorkingSide = Field(default_factory=lambda: WorkingSide())
-    hold: Hold
+    hold: Hold = Field(
+        default_factory=lambda: Hold(target_s=NOMINAL_REPS_HOLD_S),
+        description="hold mode (required there): the hold timer; reps mode has none",
+    )
+    phases: tuple[Phase, ...] = Field((), description="reps mode: the positions of the move")
+    cycle: tuple[str, ...] = Field(
+        (), description="reps mode: phase ids in order; a rep counts when the last one is reached"
+    )
+    reps: Reps | None = Field(None, description="reps mode: how many reps, and whether per side")
     entry_cue: str = Field(description="shown until the person is in the pose")
     measurements: dict[str, Measure]
     entry: tuple[EntryCondition, ...] = Field(min_length=1)
@@ -260,12 +376,68 @@ class StretchSpec(_Strict):
         return v
 
     @model_validator(mode="after")
+    def _mode(self) -> StretchSpec:
+        if self.mode == "hold":
+            if "hold" not in self.model_fields_set:
+                raise ValueError(
+                    "hold: missing required key 'hold' (hold mode): add it, e.g. hold: {target_s: 30}"
+                )
+            for key in ("phases", "cycle", "reps"):
+                if key in self.model_fields_set:
+                    raise ValueError(f"{key}: only used with mode: reps: remove it, or set mode: reps")
+            for i, rule in enumerate(self.rules):
+                if rule.during is not None:
+                    raise ValueError(f"rules[{i}].during: phases exist only with mode: reps: remove it")
+            return self
+        if "hold" in self.model_fields_set:
+            raise ValueError(
+                "hold: a reps-mode spec has no hold timer: remove it "
+                "(how long a position must last is phases[].min_s)"
+            )
+        for key, minimum in (("phases", 2), ("cycle", 2)):
+            if len(getattr(self, key)) < minimum:
+                raise ValueError(f"{key}: mode reps needs at least {minimum} {key} entries: add them")
+        if self.reps is None:
+            raise ValueError("reps: missing required key 'reps' (mode reps): add it, e.g. reps: {target: 10}")
+        ids = [phase.id for phase in self.phases]
+        for i, phase_id in enumerate(ids):
+            if phase_id in ids[:i]:
+                raise ValueError(f"phases[{i}].id: phase id '{phase_id}' is used twice: rename one")
+        for i, phase_id in enumerate(self.cycle):
+            if phase_id not in ids:
+                close = difflib.get_close_matches(phase_id, ids, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"defined: {', '.join(ids)}"
+                raise ValueError(f"cycle[{i}]: unknown phase '{phase_id}': {hint}")
+            if i and self.cycle[i - 1] == phase_id:
+                raise ValueError(
+                    f"cycle[{i}]: phase '{phase_id}' twice in a row: a cycle moves between phases"
+                )
+        for i, rule in enumerate(self.rules):
+            for j, phase_id in enumerate(rule.during or ()):
+                if phase_id not in ids:
+                    close = difflib.get_close_matches(phase_id, ids, n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else f"defined: {', '.join(ids)}"
+                    raise ValueError(f"rules[{i}].during[{j}]: unknown phase '{phase_id}': {hint}")
+        return self
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> StretchSpec:
+        for key, m in self.measurements.items():
+            if m.cross_check and not any(n.startswith(("near_", "far_")) for n in m.landmark_names()):
+                raise ValueError(
+                    f"measurements.{key}.cross_check: needs near_/far_ landmarks to mirror "
+                    "(e.g. near_knee): use them or remove cross_check"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _references(self) -> StretchSpec:
         known = sorted(self.measurements)
-        groups: list[tuple[str, tuple[EntryCondition | Rule, ...]]] = [
+        groups: list[tuple[str, tuple[EntryCondition | Rule | PhaseCondition, ...]]] = [
             ("entry", self.entry),
             ("rules", self.rules),
         ]
+        groups += [(f"phases[{i}].when", phase.when) for i, phase in enumerate(self.phases)]
         for where, items in groups:
             for i, item in enumerate(items):
                 if item.measure not in self.measurements:
@@ -289,14 +461,18 @@ class StretchSpec(_Strict):
                     )
         return self
 
-    def hysteresis_for(self, item: Rule | EntryCondition) -> float:
+    def hysteresis_for(self, item: Rule | EntryCondition | PhaseCondition) -> float:
         if item.hysteresis is not None:
             return item.hysteresis
         return DEFAULT_HYSTERESIS[self.measurements[item.measure].unit]
 
     @property
     def sides(self) -> tuple[str, ...]:
-        """The sides that each get a hold: ("left", "right"), one fixed side, or ("both",)."""
+        """The sides that each get a hold (or rep count): ("left", "right"), one fixed side, or ("both",)."""
         if self.working_side.detect in ("left", "right"):
             return (self.working_side.detect,)
-        return ("left", "right") if self.hold.per_side else ("both",)
+        per_side = self.reps.per_side if self.mode == "reps" and self.reps else self.hold.per_side
+        return ("left", "right") if per_side else ("both",)
+
+    def phase(self, phase_id: str) -> Phase:
+        return next(p for p in self.phases if p.id == phase_id)
