@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import OutputError
-from posecheck.results import FrameResult, HoldState, Verdict
+from posecheck.results import FrameResult, HoldState, RepStatus, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -80,6 +80,8 @@ class ReportContext:
     rule_cues: dict[str, str]  # correction text per rule
     rule_ranges: dict[str, tuple[float | None, float | None]]  # allowed min/max, None = open
     rule_measure: dict[str, str]  # rule id -> measure id
+    # Reps-mode specs: the sides reps are counted for; adds CSV columns after the fixed ones.
+    rep_sides: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Built by code from an already validated spec, so a mismatch is a programming error.
@@ -111,7 +113,8 @@ class ReportContext:
 
     @property
     def csv_columns(self) -> tuple[str, ...]:
-        return _FIXED_LEADING_COLUMNS + self.measure_ids + self.rule_ids + _FIXED_TRAILING_COLUMNS
+        reps = ("rep_phase", *(f"reps_{side}" for side in self.rep_sides)) if self.rep_sides else ()
+        return _FIXED_LEADING_COLUMNS + self.measure_ids + self.rule_ids + _FIXED_TRAILING_COLUMNS + reps
 
     def is_critical(self, rule_id: str) -> bool:
         return self.rule_severity[rule_id] == "critical"
@@ -254,7 +257,17 @@ class FrameCsvWriter:
             hold.state.value if hold else "",
             _format_s(hold.held_s) if hold else "",
             result.cue.text if result.cue else "",
+            *self._rep_cells(result),
         ]
+
+    def _rep_cells(self, result: FrameResult) -> list[object]:
+        sides = self._ctx.rep_sides
+        if not sides:
+            return []
+        reps = result.reps
+        if reps is None:
+            return [""] * (1 + len(sides))
+        return [reps.phase or "", *(reps.counts.get(side, 0) for side in sides)]
 
 
 # --------------------------------------------------------------------------- series
@@ -465,9 +478,12 @@ class SummaryBuilder:
         self.ctx = ctx
         self.frame_interval_cap_s = frame_interval_cap_s
         self.series = SeriesRecorder(ctx)
+        self._reps: RepStatus | None = None  # the last rep count seen (reps-mode specs)
 
     def add(self, result: FrameResult) -> None:
         self.series.add(result)
+        if result.reps is not None:
+            self._reps = result.reps
 
     def summary(
         self,
@@ -549,6 +565,12 @@ class SummaryBuilder:
             "rules": rules,
             "measures": measures,
         }
+        if self._reps is not None:
+            summary["reps"] = {
+                "target": self._reps.target,
+                "counted": dict(self._reps.counts),
+                "rejected": dict(self._reps.rejected),
+            }
         summary["verdict"] = _verdict_text(summary)
         return summary
 
@@ -662,6 +684,9 @@ def _verdict_body(summary: dict[str, Any]) -> str:
         name = summary["stretch"]["name"]
         return f"a person was seen but never got into the {name} position."
 
+    if summary.get("reps"):
+        return _reps_verdict(summary)
+
     sides: dict[str, Any] = summary["sides"]
     missed = {side: info for side, info in sides.items() if not info["reached"]}
 
@@ -684,6 +709,23 @@ def _verdict_body(summary: dict[str, Any]) -> str:
         text = "target hold " + ", ".join(parts) if parts else "no side was held"
         if skipped:
             text += ", " + " and ".join(skipped) + " not attempted"
+    good_pct = 100.0 * (summary["time_in_good_form_s"] or 0.0) / summary["time_in_pose_s"]
+    text += f"; good form {good_pct:.0f}% of the time in pose"
+    totals = {rid: info["fail_s"] for rid, info in summary["rules"].items() if info["fail_s"]}
+    fault = _main_fault(summary, totals)
+    if fault is not None:
+        text += f"; main fault: '{fault[0]}' ({fault[1]:.1f} s)"
+    return text + "."
+
+
+def _reps_verdict(summary: dict[str, Any]) -> str:
+    """Reps-mode specs: the reps done against the target (per side), then form as for holds."""
+    counted: dict[str, int] = summary["reps"]["counted"]
+    target = summary["reps"]["target"]
+    if list(counted) == ["both"]:
+        text = f"{counted['both']} of {target} reps"
+    else:
+        text = "reps " + ", ".join(f"{side} {n} of {target}" for side, n in counted.items())
     good_pct = 100.0 * (summary["time_in_good_form_s"] or 0.0) / summary["time_in_pose_s"]
     text += f"; good form {good_pct:.0f}% of the time in pose"
     totals = {rid: info["fail_s"] for rid, info in summary["rules"].items() if info["fail_s"]}
@@ -716,7 +758,7 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"person in view {summary['time_with_person_s']:.1f} s, "
             f"in pose {summary['time_in_pose_s']:.1f} s."
         )
-    if summary["time_in_pose_s"]:
+    if summary["time_in_pose_s"] and not summary.get("reps"):
         for side, info in summary["sides"].items():
             label = _side_label(side)
             if not _attempted(info):
@@ -729,6 +771,13 @@ def format_summary(summary: dict[str, Any]) -> str:
             fault = _main_fault(summary, info["fail_s_by_rule"])
             line += f"; most common fault: '{fault[0]}' {fault[1]:.1f} s" if fault else "; no faults"
             lines.append(line)
+    reps = summary.get("reps")
+    if reps:
+        for side, count in reps["counted"].items():
+            spoilt = reps["rejected"].get(side, 0)
+            extra = f" ({spoilt} more with a critical fault)" if spoilt else ""
+            label = "Reps" if side == "both" else f"{side.capitalize()} side"
+            lines.append(f"{label}: {count} of {reps['target']} reps{extra}.")
     if not summary["complete"] and summary.get("problem"):
         lines.append(f"Stopped early: {summary['problem']}")
     lines.append(f"Verdict: {summary['verdict']}")

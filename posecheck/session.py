@@ -78,6 +78,7 @@ def report_context(spec: StretchSpec, source_name: str) -> ReportContext:
         rule_cues={r.id: r.cue for r in spec.rules},
         rule_ranges={r.id: (r.min, r.max) for r in spec.rules},
         rule_measure={r.id: r.measure for r in spec.rules},
+        rep_sides=spec.sides if spec.mode == "reps" else (),
     )
 
 

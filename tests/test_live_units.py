@@ -532,3 +532,32 @@ def test_stop_unblocks_a_paced_reader(footage_dir: Path) -> None:
         capture.get(0.05)
     stopper.join()
     assert time.monotonic() - started < 2
+
+
+# --------------------------------------------------------------------------- Qt fonts
+
+
+def test_quiet_qt_fonts_replaces_a_font_folder_that_does_not_exist(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    from posecheck.live.window import quiet_qt_fonts
+
+    # What importing cv2 (the pip wheel) does: a folder the wheel does not ship.
+    monkeypatch.setenv("QT_QPA_FONTDIR", str(tmp_path / "cv2" / "qt" / "fonts"))
+    quiet_qt_fonts()
+    folder = Path(os.environ["QT_QPA_FONTDIR"])
+    assert folder.is_dir() and any(folder.glob("*.ttf"))
+
+
+def test_quiet_qt_fonts_keeps_a_font_folder_that_exists(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    from posecheck.live.window import quiet_qt_fonts
+
+    monkeypatch.setenv("QT_QPA_FONTDIR", str(tmp_path))
+    quiet_qt_fonts()
+    assert os.environ["QT_QPA_FONTDIR"] == str(tmp_path)

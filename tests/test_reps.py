@@ -6,13 +6,16 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posecheck.checks.engine import judged_value
 from posecheck.checks.reps import RepCounter
 from posecheck.cli import main
 from posecheck.errors import SpecError
-from posecheck.results import Measurement, RepStatus
+from posecheck.overlay import Overlay, RepCounterAnnotator
+from posecheck.report import FrameCsvWriter, ReportContext, SummaryBuilder, format_summary
+from posecheck.results import FrameResult, Measurement, RepStatus
 from posecheck.spec.describe import describe_spec
 from posecheck.spec.loader import load_spec
 
@@ -329,3 +332,59 @@ def test_specs_show_a_reps_spec_in_plain_words(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "Phases:" in out and "A rep: middle -> rolled -> middle" in out
     assert "[critical] shoulders-down" in out
+
+
+# --- drawing and reporting reps ----------------------------------------------------------
+
+
+def _reps_result(reps: RepStatus | None) -> FrameResult:
+    return FrameResult(index=0, timestamp_s=0.0, pose=None, side="left", facing=0, in_pose=True, reps=reps)
+
+
+def test_overlay_draws_the_rep_counter_in_place_of_the_hold_ring() -> None:
+    status = RepStatus("left", "pull", "Pull: knee to chest", "release", {"left": 2, "right": 0}, 3)
+    scene = np.zeros((720, 1280, 3), np.uint8)
+    RepCounterAnnotator().annotate(scene, _reps_result(status))
+    corner = scene[360:, 640:]
+    assert corner.any() and not scene[:300, :600].any()
+    blank = np.zeros_like(scene)
+    RepCounterAnnotator().annotate(blank, _reps_result(None))
+    assert not blank.any()
+    # The whole overlay: with reps and no pose, only the no-person card and the counter draw.
+    Overlay().draw(np.zeros_like(scene), _reps_result(status))
+
+
+def test_csv_and_summary_carry_reps(tmp_path: Path) -> None:
+    ctx = ReportContext(
+        source="clip.mp4",
+        stretch_id="knee-to-chest",
+        stretch_name="Knee to chest",
+        sides=("left", "right"),
+        hold_target_s=30.0,
+        measure_ids=(),
+        measure_units={},
+        rule_ids=(),
+        rule_severity={},
+        rule_cues={},
+        rule_ranges={},
+        rule_measure={},
+        rep_sides=("left", "right"),
+    )
+    status = RepStatus("left", "pull", "Pull", "release", {"left": 2, "right": 1}, 3, {"left": 1, "right": 0})
+    path = tmp_path / "frames.csv"
+    with FrameCsvWriter(path, ctx) as writer:
+        writer.write(_reps_result(status))
+    header, row = path.read_text().splitlines()
+    assert header.endswith("rep_phase,reps_left,reps_right")
+    assert row.endswith("pull,2,1")
+    builder = SummaryBuilder(ctx)
+    builder.add(_reps_result(status))
+    summary = builder.summary(complete=True)
+    assert summary["reps"] == {
+        "target": 3,
+        "counted": {"left": 2, "right": 1},
+        "rejected": {"left": 1, "right": 0},
+    }
+    text = format_summary(summary)
+    assert "Left side: 2 of 3 reps (1 more with a critical fault)." in text
+    assert "Right side: 1 of 3 reps." in text

@@ -6,9 +6,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posecheck.errors import SourceError, SpecError
+from posecheck.voice.speakers import ENGINES
+
+if TYPE_CHECKING:
+    from posecheck.voice import Speaker
 
 EXIT_OK = 0
 EXIT_NO_PERSON = 2
@@ -39,7 +43,7 @@ def register(commands: Any) -> None:
         "--out",
         "-o",
         metavar="DIR",
-        help="save each stretch's summary JSON, timeline plot and per-frame CSV here",
+        help="save each stretch's summary JSON, timeline plot, per-frame CSV and report.html here",
     )
     live.add_argument(
         "--record",
@@ -66,6 +70,14 @@ def register(commands: Any) -> None:
         type=float,
         metavar="FPS",
         help="play --source at most this fast, e.g. 30 to play a 60 fps clip as a 30 fps camera",
+    )
+    live.add_argument(
+        "--voice",
+        nargs="?",
+        const="auto",
+        metavar="ENGINE",
+        help="say the cues aloud with an offline speech engine: "
+        f"{', '.join(ENGINES)} (default: the first one found; without any, the cues stay on screen)",
     )
     live.add_argument("--quiet", "-q", action="store_true", help="print only the summary and errors")
     model_options(live)
@@ -114,15 +126,37 @@ def run(args: argparse.Namespace) -> int:
 
         # The window first: without a screen, say so before loading the model.
         display = HeadlessDisplay() if args.no_window else CvWindow()
+        speaker, voice_notice = _open_speaker(args.voice) if args.voice else (None, None)
         with PoseDetector(model_path, mode="video") as detector:
             capture = LatestFrame(device, keep_all=args.every_frame)
-            session = LiveSession(plan, capture, detector, display, clock, options, on_notice=on_notice)
+            session = LiveSession(
+                plan,
+                capture,
+                detector,
+                display,
+                clock,
+                options,
+                on_notice=on_notice,
+                speaker=speaker,
+                voice_notice=voice_notice,
+            )
             result = session.run()
     finally:
         device.close()
         if display is not None:
             display.close()
     return _report(args, result, EndReason)
+
+
+def _open_speaker(engine: str) -> tuple[Speaker, str | None]:
+    """The speaker for `--voice ENGINE` ("auto": the best one here) and a notice, or None.
+
+    Never raises: without an engine it is silent and the notice says so. Tests replace
+    this function to listen in.
+    """
+    from posecheck.voice import make_speaker
+
+    return make_speaker(None if engine == "auto" else engine)
 
 
 def _report(args: argparse.Namespace, result: Any, end_reason: Any) -> int:

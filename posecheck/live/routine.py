@@ -20,7 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from posecheck.errors import SpecError
 from posecheck.spec import StretchSpec, find_spec, load_spec
-from posecheck.spec.loader import _format_loc, _line_of
+from posecheck.spec.loader import format_loc, line_of
 
 Side = Literal["left", "right", "both"]
 SIDE_ORDER: tuple[str, ...] = ("left", "right", "both")
@@ -99,7 +99,7 @@ def load_routine(path: Path | str) -> Plan:
         more = len(exc.errors()) - 1
         suffix = f" (+{more} more problem{'s' if more > 1 else ''} after fixing this)" if more else ""
         raise SpecError(
-            f"{path}:{_line_of(data, loc)}: {_format_loc(loc) or '(top level)'}: {message}{suffix}"
+            f"{path}:{line_of(data, loc)}: {format_loc(loc) or '(top level)'}: {message}{suffix}"
         ) from None
     items = []
     for i, item in enumerate(routine.items):
@@ -121,12 +121,12 @@ def _plan_item(path: Path, data: Any, i: int, item: RoutineItem) -> PlannedItem:
         if not spec_path.is_file():
             spec_path = find_spec(item.stretch)
     except SpecError as exc:
-        raise SpecError(f"{path}:{_line_of(data, where)}: {_format_loc(where)}: {exc}") from None
+        raise SpecError(f"{path}:{line_of(data, where)}: {format_loc(where)}: {exc}") from None
     spec = load_spec(spec_path)
     if item.hold_s is not None and spec.mode != "hold":
         where = ("items", i, "hold_s")
         raise SpecError(
-            f"{path}:{_line_of(data, where)}: {_format_loc(where)}: {spec.id} counts reps and has "
+            f"{path}:{line_of(data, where)}: {format_loc(where)}: {spec.id} counts reps and has "
             "no hold: remove hold_s"
         )
     sides = tuple(dict.fromkeys(item.sides)) if item.sides else spec.sides
@@ -135,7 +135,7 @@ def _plan_item(path: Path, data: Any, i: int, item: RoutineItem) -> PlannedItem:
         where = ("items", i, "sides")
         allowed = " and/or ".join(spec.sides)
         raise SpecError(
-            f"{path}:{_line_of(data, where)}: {_format_loc(where)}: {spec.id} has no side "
+            f"{path}:{line_of(data, where)}: {format_loc(where)}: {spec.id} has no side "
             f"'{wrong[0]}': use {allowed}"
         )
     return PlannedItem(spec.id, spec.name, spec_path, sides, item.hold_s, spec.safety)

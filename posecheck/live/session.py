@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
 from posecheck.errors import SpecError
+from posecheck.html_report import FaultMoments, write_html_report
 from posecheck.live.framing import Framing, check_framing, required_landmarks
 from posecheck.live.hud import Notices, RateMeter, display_size, wrap_for_panel
 from posecheck.live.keys import HELP_LINE, Action, action_for_key
@@ -40,8 +41,15 @@ from posecheck.spec import StretchSpec, load_spec
 from posecheck.video.camera import Captured, CaptureState, LatestFrame, SessionClock
 from posecheck.video.frame import Frame
 from posecheck.video.sinks import VideoFileSink, output_size
+from posecheck.voice import Speaker, VoiceCoach
 
 ImageBGR = npt.NDArray[np.uint8]
+
+# The voice: the same cue said again only after this long; "switch sides" / "all done" come
+# from the routine's own banner, so the coach's hold-done milestones are off.
+VOICE_COOLDOWN_S = 8.0
+# How long the last words ("All done") may keep speaking after the session ends.
+VOICE_FINISH_S = 3.0
 
 # How often a frozen picture is redrawn while the camera reconnects (keys stay live meanwhile).
 _REDRAW_EVERY_S = 0.25
@@ -62,7 +70,7 @@ class LiveOptions:
 
     mirror: bool = True  # show a selfie view (verdict sides stay the person's own)
     countdown_s: float | None = None  # None: the routine's own
-    out_dir: Path | None = None  # summary JSON, timeline plot, per-frame CSV per stretch
+    out_dir: Path | None = None  # summary JSON, timeline plot, per-frame CSV, report.html per stretch
     record: bool = False  # and the annotated session video (needs out_dir)
     stem: str = "live"  # output file names start with this
     reload_poll_s: float = 0.5
@@ -153,7 +161,7 @@ def _same_columns(a: ReportContext, b: ReportContext) -> bool:
 
 
 class _Segment:
-    """Per-frame CSV and summary of one stretch under one spec layout."""
+    """Per-frame CSV, summary and report.html of one stretch under one spec layout."""
 
     def __init__(self, ctx: ReportContext, stem: str | None, out_dir: Path | None) -> None:
         self.ctx = ctx
@@ -161,19 +169,27 @@ class _Segment:
         self.stem = stem
         self.out_dir = out_dir
         self.csv: FrameCsvWriter | None = None
+        self.moments: FaultMoments | None = None  # thumbnails for report.html
         if out_dir is not None and stem is not None:
             self.csv = FrameCsvWriter(out_dir / f"{stem}.frames.csv", ctx)
+            self.moments = FaultMoments(ctx)
 
-    def add(self, result: FrameResult) -> None:
+    def add(self, result: FrameResult, scene: Callable[[], ImageBGR]) -> None:
+        """Record a result; `scene()` draws its annotated, unmirrored picture (only when a
+        fault moment is due, which is rare)."""
         self.builder.add(result)
         if self.csv is not None:
             self.csv.write(result)
+        if self.moments is not None and (due := self.moments.due(result)):
+            self.moments.capture(due, result, scene(), mirror=False)
 
     def retarget(self, ctx: ReportContext) -> None:
         # Same columns, new thresholds or cues: the summary describes the spec as it is now.
         self.ctx = ctx
         self.builder.ctx = ctx
         self.builder.series.ctx = ctx
+        if self.moments is not None:
+            self.moments.ctx = ctx
 
     def close(self) -> None:
         if self.csv is not None:
@@ -191,6 +207,9 @@ class _Segment:
             if len(self.builder.series):
                 outputs["timeline"] = self.out_dir / f"{self.stem}.timeline.png"
                 plot_timeline(outputs["timeline"], self.builder.series, subtitle=f"live: {self.ctx.source}")
+                outputs["report"] = self.out_dir / f"{self.stem}.report.html"
+                thumbnails = self.moments.thumbnails() if self.moments is not None else []
+                write_html_report(outputs["report"], summary, self.builder.series, self.ctx, thumbnails)
         return summary, outputs
 
 
@@ -235,8 +254,8 @@ class _ItemRun:
             stem = f"{self.stem}.part{len(self.segments) + 1}" if self.stem else None
             self.segments.append(_Segment(ctx, stem, self.out_dir))
 
-    def add(self, result: FrameResult) -> None:
-        self.segments[-1].add(result)
+    def add(self, result: FrameResult, scene: Callable[[], ImageBGR]) -> None:
+        self.segments[-1].add(result, scene)
         self.frames += 1
 
     def discard(self) -> None:
@@ -289,7 +308,11 @@ class LiveSession:
         *,
         on_notice: Callable[[str], None] | None = None,
         observer: Callable[[FrameView], None] | None = None,
+        speaker: Speaker | None = None,
+        voice_notice: str | None = None,
     ) -> None:
+        """`speaker` turns the voice on (None: silent); `voice_notice` is posted once at the
+        start (e.g. "voice off: no offline speech engine found ...")."""
         self.plan = plan
         self.capture = capture
         self.detector = detector
@@ -334,6 +357,12 @@ class LiveSession:
             raise ValueError("recording needs an output folder (LiveOptions.out_dir)")
         if self.options.out_dir is not None:
             self.options.out_dir.mkdir(parents=True, exist_ok=True)
+        self._voice_notice = voice_notice
+        self._voice_problem_shown = False
+        # Last: the coach may start a speech thread, which run() ends.
+        self.voice: VoiceCoach | None = None
+        if speaker is not None:
+            self.voice = VoiceCoach(speaker, cooldown_s=VOICE_COOLDOWN_S, announce_done=False)
 
     # -- public ---------------------------------------------------------------------
 
@@ -346,13 +375,18 @@ class LiveSession:
             self.notices.post(
                 "safety", self.options.first_notice, self.clock.now_s(), self.options.first_notice_s
             )
-        self.capture.start()
+        if self._voice_notice:
+            self.notices.post("voice", self._voice_notice, self.clock.now_s(), self.options.first_notice_s)
         try:
+            self.capture.start()
             try:
                 self._loop()
             except KeyboardInterrupt:
                 self._end(EndReason.INTERRUPTED, "interrupted")
         finally:
+            if self.voice is not None:
+                interrupted = self._ended is EndReason.INTERRUPTED
+                self.voice.close(finish_s=0.0 if interrupted else VOICE_FINISH_S)
             self.capture.stop()
             self.display.close()
             for run in self._runs.values():
@@ -428,7 +462,8 @@ class LiveSession:
             result = run.engine.step(pose, t_s, frame.index)
             result, framing = self._gate(run, result, pose, step)
             result = self._side_hint(result, step)
-            run.add(result)
+            judged = result
+            run.add(result, lambda: self.overlay.draw(frame.image_bgr.copy(), judged))
             engine_spec: StretchSpec | None = run.spec
             # A side may be done now: move on at this frame, not the next.
             step = self._sync(self.runner.update(t_s, run.done_sides()), t_s)
@@ -439,6 +474,7 @@ class LiveSession:
             engine_spec = None
         if step.phase is Phase.DONE and self._done_at_s is None:
             self._done_at_s = now
+        self._speak(result, now)
 
         lines = self._status_lines(step, framing, frame.size_wh, now)
         scene = self._display_scene(frame.image_bgr, frame.size_wh, result, lines)
@@ -452,6 +488,17 @@ class LiveSession:
         if self.observer is not None:
             self.observer(FrameView(result, step, tuple(lines), framing, latency_ms, engine_spec))
 
+    def _speak(self, result: FrameResult, now: float) -> None:
+        """Say the cue on screen (the voice decides when; it never blocks the loop)."""
+        voice = self.voice
+        if voice is None:
+            return
+        voice.update(result)
+        problem = voice.problem
+        if problem and not self._voice_problem_shown:
+            self._voice_problem_shown = True
+            self.notices.post("voice", f"voice off: {problem}", now, self.options.notice_s)
+
     # -- routine ------------------------------------------------------------------------
 
     def _done_sides(self) -> set[str]:
@@ -459,6 +506,11 @@ class LiveSession:
 
     def _sync(self, step: Step, t_s: float) -> Step:
         """Follow the runner: start the Engine of a new item, close the gate on a new side."""
+        begins = step.item_index != self._item_index or (
+            step.phase is Phase.ACTIVE and self._last_phase is not Phase.ACTIVE
+        )
+        if begins and self.voice is not None:
+            self.voice.reset()  # a new stretch or side: its cues are new
         if step.item_index != self._item_index:
             self._item_index = step.item_index
             self._run = None

@@ -93,17 +93,38 @@ def _check_display() -> None:
     x11.XCloseDisplay(handle)
 
 
-def _quiet_qt_fonts() -> None:
-    # OpenCV's Qt looks for fonts beside itself and complains on every call without them;
-    # the overlay draws its own text, so any font folder will do: matplotlib's DejaVu.
-    if "QT_QPA_FONTDIR" in os.environ:
-        return
+def _font_dirs() -> list[Path]:
+    """Folders of TrueType fonts Qt could use, best first: matplotlib's DejaVu, then the system's."""
+    dirs: list[Path] = []
     try:
         import matplotlib
 
-        os.environ["QT_QPA_FONTDIR"] = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+        dirs.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
     except ImportError:
         pass
+    dirs += [
+        Path("/usr/share/fonts/truetype/dejavu"),
+        Path("/usr/share/fonts/truetype"),
+        Path("/usr/share/fonts"),
+    ]
+    return dirs
+
+
+def quiet_qt_fonts() -> None:
+    """Give OpenCV's Qt a font folder that exists.
+
+    Importing cv2 (the pip wheel) points QT_QPA_FONTDIR at a `qt/fonts` folder the wheel
+    does not ship; Qt then warns on every call and draws trackbar labels empty. A folder
+    that exists (set by the user, say) is kept; otherwise the first existing one of
+    `_font_dirs()` is used. The overlay draws its own text, so any font will do.
+    """
+    folder = os.environ.get("QT_QPA_FONTDIR")
+    if folder and Path(folder).is_dir():
+        return
+    for candidate in _font_dirs():
+        if candidate.is_dir():
+            os.environ["QT_QPA_FONTDIR"] = str(candidate)
+            return
 
 
 class CvWindow:
@@ -111,7 +132,7 @@ class CvWindow:
 
     def __init__(self, title: str = TITLE) -> None:
         _check_display()
-        _quiet_qt_fonts()
+        quiet_qt_fonts()
         self.title = title
         flags = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | getattr(cv2, "WINDOW_GUI_NORMAL", 0)
         try:

@@ -287,3 +287,8 @@ def _line_of(data: Any, loc: Sequence[int | str]) -> int:
         except (KeyError, IndexError, TypeError):
             break
     return line
+
+
+# Public names for other readers of YAML files with the same error style (routines).
+line_of = _line_of
+format_loc = _format_loc

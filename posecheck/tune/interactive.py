@@ -387,22 +387,11 @@ class SliderWindow(Protocol):
     def close(self) -> None: ...
 
 
-def _qt_fonts() -> None:
-    """Trackbar labels are Qt text: without a font folder Qt draws them empty. OpenCV's wheel
-    points QT_QPA_FONTDIR at a folder it does not ship; use matplotlib's DejaVu instead."""
-    folder = os.environ.get("QT_QPA_FONTDIR")
-    if folder and Path(folder).is_dir():
-        return
-    import matplotlib
-
-    os.environ["QT_QPA_FONTDIR"] = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
-
-
 class TrackbarWindow:
     """The live app's window (posecheck.live.window.CvWindow) plus OpenCV trackbars."""
 
     def __init__(self, title: str = TITLE) -> None:
-        from posecheck.live.window import CvWindow
+        from posecheck.live.window import CvWindow, quiet_qt_fonts
 
         if sys.platform.startswith("linux") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -411,7 +400,7 @@ class TrackbarWindow:
                 "--interactive needs a screen (DISPLAY is not set): run it in a desktop session; "
                 "without --interactive, tune writes the plot and the table"
             )
-        _qt_fonts()
+        quiet_qt_fonts()
         self._window = CvWindow(title)
         self.title = title
 
