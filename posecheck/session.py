@@ -9,7 +9,7 @@ import csv
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
 from posecheck.errors import OutputError
-from posecheck.html_report import FaultMoments, write_html_report
+from posecheck.html_report import FaultMoments, FaultThumbnail, write_html_report
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
@@ -147,29 +147,15 @@ def analyze_video(
             sink.close()
     if sink is not None and sink.frames_written == 0:
         outputs.pop("video", None)
-    problem = source.problem
-    if interrupted:
-        problem = f"interrupted after {frames} frames"
-    elif frames == 0:
-        problem = problem or "no frame could be decoded"
-    summary = summary_builder.summary(
-        complete=not interrupted and not source.truncated,
-        frames_total=source.frame_count_hint,
-        problem=problem,
-    )
-    write_summary_json(outputs["summary"], summary)
-    if frames:
-        plot_timeline(outputs["timeline"], summary_builder.series, subtitle=summary["verdict"])
-        write_html_report(outputs["report"], summary, summary_builder.series, ctx, moments.thumbnails())
-    else:
-        outputs.pop("timeline")
-        outputs.pop("report")
-    return AnalysisResult(
-        outputs=outputs,
-        summary=summary,
-        complete=summary["complete"],
+    return _finish(
+        outputs,
+        summary_builder,
+        frames=frames,
         interrupted=interrupted,
-        person_found=bool(summary_builder.series.person.any()),
+        truncated=source.truncated,
+        problem=source.problem or ("" if frames else "no frame could be decoded"),
+        frames_total=source.frame_count_hint,
+        thumbnails=moments.thumbnails(),
     )
 
 
@@ -211,20 +197,42 @@ def analyze_recording(
             if progress is not None:
                 progress(frame)
         interrupted = stop.requested
-    problem = recording.problem
+    return _finish(
+        outputs,
+        summary_builder,
+        frames=frames,
+        interrupted=interrupted,
+        truncated=recording.truncated,
+        problem=recording.problem or ("" if frames else "the recording holds no frames"),
+        frames_total=recording.frame_count_hint,
+        thumbnails=(),
+    )
+
+
+def _finish(
+    outputs: dict[str, Path],
+    summary_builder: SummaryBuilder,
+    *,
+    frames: int,
+    interrupted: bool,
+    truncated: bool,
+    problem: str,
+    frames_total: int | None,
+    thumbnails: Sequence[FaultThumbnail],
+) -> AnalysisResult:
+    """Summary JSON, timeline and HTML report for whatever was analysed, complete or not."""
     if interrupted:
         problem = f"interrupted after {frames} frames"
-    elif frames == 0:
-        problem = problem or "the recording holds no frames"
     summary = summary_builder.summary(
-        complete=not interrupted and not recording.truncated,
-        frames_total=recording.frame_count_hint,
-        problem=problem,
+        complete=not interrupted and not truncated,
+        frames_total=frames_total,
+        problem=problem or None,
     )
     write_summary_json(outputs["summary"], summary)
     if frames:
-        plot_timeline(outputs["timeline"], summary_builder.series, subtitle=summary["verdict"])
-        write_html_report(outputs["report"], summary, summary_builder.series, ctx)
+        series = summary_builder.series
+        plot_timeline(outputs["timeline"], series, subtitle=summary["verdict"])
+        write_html_report(outputs["report"], summary, series, summary_builder.ctx, thumbnails)
     else:
         outputs.pop("timeline")
         outputs.pop("report")
