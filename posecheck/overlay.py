@@ -875,15 +875,7 @@ class HoldTimerAnnotator:
             *(canvas.text_width(t, other_size, True) + check_w for t in other_texts),
         )
         column_h = 1.25 * side_size + 1.25 * state_size + 1.35 * other_size * len(other_texts)
-        inner_h = max(2 * ring_r + ring_w, column_h)
-        card_w = 2 * pad + 2 * ring_r + ring_w + gap + column_w
-        card_h = 2 * pad + inner_h
-        margin = canvas.px(self.style.margin_px, 2)
-        x1, y1 = canvas.width_px - margin, canvas.height_px - margin
-        x0, y0 = x1 - card_w, y1 - card_h
-        canvas.panel(x0, y0, x1, y1, palette.panel, self.style.panel_alpha, canvas.px(18))
-
-        center = (x0 + pad + ring_r + ring_w / 2, y0 + card_h / 2)
+        center = _ring_card(canvas, self.style, palette, ring_r, ring_w, pad, gap, column_w, column_h)
         fraction = 1.0 if main.state == HoldState.DONE else _fraction(main)
         canvas.ring(center, ring_r, ring_w, palette.track)
         if fraction > 0:
@@ -967,15 +959,7 @@ class RepCounterAnnotator:
             *(canvas.text_width(t, other_size, True) for t in others),
         )
         column_h = 1.25 * title_size + 1.25 * phase_size + 1.35 * other_size * len(others)
-        inner_h = max(2 * ring_r + ring_w, column_h)
-        card_w = 2 * pad + 2 * ring_r + ring_w + gap + column_w
-        card_h = 2 * pad + inner_h
-        margin = canvas.px(self.style.margin_px, 2)
-        x1, y1 = canvas.width_px - margin, canvas.height_px - margin
-        x0, y0 = x1 - card_w, y1 - card_h
-        canvas.panel(x0, y0, x1, y1, palette.panel, self.style.panel_alpha, canvas.px(18))
-
-        center = (x0 + pad + ring_r + ring_w / 2, y0 + card_h / 2)
+        center = _ring_card(canvas, self.style, palette, ring_r, ring_w, pad, gap, column_w, column_h)
         fraction = min(1.0, count / reps.target) if reps.target else 0.0
         canvas.ring(center, ring_r, ring_w, palette.track)
         if fraction > 0:
@@ -1005,6 +989,29 @@ class RepCounterAnnotator:
 def _whole_seconds(seconds: float) -> str:
     """Seconds as a clock shows them: counted up in whole seconds, never negative."""
     return f"{math.floor(max(0.0, seconds))}" if math.isfinite(seconds) else "–"
+
+
+def _ring_card(
+    canvas: _Canvas,
+    style: OverlayStyle,
+    palette: Palette,
+    ring_r: float,
+    ring_w: float,
+    pad: float,
+    gap: float,
+    column_w: float,
+    column_h: float,
+) -> tuple[float, float]:
+    """Lay out and draw the bottom-right card (a progress ring beside a text column);
+    returns the ring's centre."""
+    inner_h = max(2 * ring_r + ring_w, column_h)
+    card_w = 2 * pad + 2 * ring_r + ring_w + gap + column_w
+    card_h = 2 * pad + inner_h
+    margin = canvas.px(style.margin_px, 2)
+    x1, y1 = canvas.width_px - margin, canvas.height_px - margin
+    x0, y0 = x1 - card_w, y1 - card_h
+    canvas.panel(x0, y0, x1, y1, palette.panel, style.panel_alpha, canvas.px(18))
+    return (x0 + pad + ring_r + ring_w / 2, y0 + card_h / 2)
 
 
 def _fraction(hold: HoldStatus) -> float:
