@@ -10,7 +10,6 @@ does not count as time spent in the pose.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import math
@@ -18,13 +17,13 @@ import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import OutputError
+from posecheck.output import StreamedOutput
 from posecheck.results import FrameResult, HoldState, RepStatus, Verdict
 
 if TYPE_CHECKING:
@@ -159,7 +158,7 @@ def _format_s(seconds: float, decimals: int = 3) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
-class FrameCsvWriter:
+class FrameCsvWriter(StreamedOutput):
     """Streams one CSV row per frame; opens the file on construction, like `open()`.
 
     Rows are flushed every `flush_every_frames` frames (and the header at once), so
@@ -215,25 +214,6 @@ class FrameCsvWriter:
             file.close()
         except OSError as exc:
             raise _output_error(self.path, "per-frame CSV", exc) from exc
-
-    def __enter__(self) -> FrameCsvWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            # Keep what was written, but never hide the error that interrupted the run.
-            self._close_quietly()
-
-    def _close_quietly(self) -> None:
-        with contextlib.suppress(OutputError):
-            self.close()
 
     def _row(self, result: FrameResult) -> list[object]:
         ctx = self._ctx

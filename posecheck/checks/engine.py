@@ -372,18 +372,25 @@ def front_leg_evidence(pose: Pose, facing: int, min_vis: float) -> str | None:
     return "left" if ahead > 0 else "right"
 
 
-def bent_knee_evidence(pose: Pose, min_vis: float) -> str | None:
-    """The side whose knee is clearly more bent (e.g. the stretched leg in a quad stretch)."""
+def _more_flexed_side(
+    pose: Pose, parts: tuple[str, str, str], min_vis: float, min_gap_deg: float
+) -> str | None:
+    """The side whose angle at parts[1] (in the picture) is smaller by at least `min_gap_deg`."""
     angles = {}
     for side in ("left", "right"):
-        points = [landmark_point(pose, f"{side}_{p}", min_vis * 0.5) for p in ("hip", "knee", "ankle")]
+        points = [landmark_point(pose, f"{side}_{p}", min_vis * 0.5) for p in parts]
         if not all(p.visible for p in points):
             return None
         angles[side] = geometry.joint_angle_deg(points[0].xy_px, points[1].xy_px, points[2].xy_px)
     gap = angles["left"] - angles["right"]
-    if not math.isfinite(gap) or abs(gap) < BENT_KNEE_MIN_GAP_DEG:
+    if not math.isfinite(gap) or abs(gap) < min_gap_deg:
         return None
     return "left" if gap < 0 else "right"
+
+
+def bent_knee_evidence(pose: Pose, min_vis: float) -> str | None:
+    """The side whose knee is clearly more bent (e.g. the stretched leg in a quad stretch)."""
+    return _more_flexed_side(pose, ("hip", "knee", "ankle"), min_vis, BENT_KNEE_MIN_GAP_DEG)
 
 
 def near_side_evidence(pose: Pose, min_vis: float) -> str | None:
@@ -404,16 +411,7 @@ def raised_knee_evidence(pose: Pose, min_vis: float) -> str | None:
     In the picture: from the side this beats the 3D estimate (fitbod_knee-to-chest.mp4
     flips to the wrong leg for 18 frames in 3D, never in the picture).
     """
-    angles = {}
-    for side in ("left", "right"):
-        points = [landmark_point(pose, f"{side}_{p}", min_vis * 0.5) for p in ("shoulder", "hip", "knee")]
-        if not all(p.visible for p in points):
-            return None
-        angles[side] = geometry.joint_angle_deg(points[0].xy_px, points[1].xy_px, points[2].xy_px)
-    gap = angles["left"] - angles["right"]
-    if not math.isfinite(gap) or abs(gap) < RAISED_KNEE_MIN_GAP_DEG:
-        return None
-    return "left" if gap < 0 else "right"
+    return _more_flexed_side(pose, ("shoulder", "hip", "knee"), min_vis, RAISED_KNEE_MIN_GAP_DEG)
 
 
 def crossed_leg_evidence(pose: Pose, min_vis: float) -> str | None:

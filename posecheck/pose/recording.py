@@ -15,7 +15,6 @@ last line and says so. The full description is in samples/README.md.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import json
@@ -24,7 +23,6 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, Protocol
 
 import numpy as np
@@ -32,6 +30,7 @@ import numpy.typing as npt
 
 from posecheck import __version__
 from posecheck.errors import OutputError, SourceError
+from posecheck.output import StreamedOutput
 from posecheck.pose.landmarks import LANDMARK_NAMES, NUM_LANDMARKS, Pose
 
 FORMAT_NAME = "posecheck-pose"
@@ -184,7 +183,7 @@ def frame_line(index: int, timestamp_s: float, pose: Pose | None) -> str:
     return json.dumps(body, separators=(",", ":"), allow_nan=False)
 
 
-class PoseRecordingWriter:
+class PoseRecordingWriter(StreamedOutput):
     """Streams a recording to `path`; opens the file on construction, like `open()`.
 
     Every frame is flushed (every 30th when compressing), so an interrupted run keeps
@@ -231,25 +230,6 @@ class PoseRecordingWriter:
             file.close()
         except OSError as exc:
             raise _output_error(self.path, exc) from exc
-
-    def _close_quietly(self) -> None:
-        with contextlib.suppress(OutputError):
-            self.close()
-
-    def __enter__(self) -> PoseRecordingWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        # On an error (or Ctrl-C) keep what was written, and never hide the error itself.
-        if exc_type is None:
-            self.close()
-        else:
-            self._close_quietly()
 
 
 def _open_text_for_writing(path: Path, compressed: bool) -> IO[str]:
