@@ -20,7 +20,8 @@ from types import TracebackType
 from typing import Any, Literal
 
 # Must be set before mediapipe loads its C++ library. In mediapipe 1.2.2 they
-# are not enough (absl and TFLite's own logger ignore them), hence _quiet_stderr.
+# and 1.2.3 they are not enough (absl, TFLite and LiteRT's own loggers ignore them),
+# hence _quiet_stderr.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -48,9 +49,10 @@ def _quiet_stderr() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null for a moment.
 
     MediaPipe's C++ side writes warnings straight to fd 2 (absl logging before
-    InitGoogle, TFLite's "Created XNNPACK delegate", ...) with no switch that
-    the Python API exposes, and only while the graph starts: at creation and
-    on the first frame. Those are the only two places this is used. Python
+    InitGoogle, TFLite's "Created XNNPACK delegate", LiteRT's "DestroyAccelerator",
+    ...) with no switch that the Python API exposes, and only while the graph
+    starts or stops: at creation, on the first frame and at close. Those are the
+    only three places this is used. Python
     exceptions still carry MediaPipe's error text, so nothing useful is lost.
     """
     if os.environ.get(SHOW_NATIVE_LOGS_ENV_VAR, "") not in ("", "0"):
@@ -190,7 +192,12 @@ class PoseDetector:
         landmarker, self._landmarker = self._landmarker, None
         if landmarker is not None:
             _open_detectors.discard(self)
-            landmarker.close()
+            # mediapipe 1.2.3 logs "INFO: ... DestroyAccelerator" lines to fd 2 as the graph
+            # is torn down; drop our last reference inside the quiet block too, so the
+            # native destructor runs there rather than at some later garbage collection.
+            with _quiet_stderr():
+                landmarker.close()
+                del landmarker
 
     def __enter__(self) -> PoseDetector:
         return self
