@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from posecheck import __version__
+from posecheck.batch.command import batch_options, run_batch
+from posecheck.batch.jobs import is_batch
 from posecheck.errors import PosecheckError, SourceError
 
 # Subcommands kept in their own modules; each module has `register(commands)`,
@@ -59,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         "their verdicts (no hold timer).",
     )
     analyze.add_argument(
-        "input", help="video file, pose recording (.pose.jsonl, no model needed), photo, or folder of photos"
+        "input",
+        nargs="+",
+        help="video file, pose recording (.pose.jsonl, no model needed), photo, or folder of photos; "
+        "several videos, a folder of videos or a glob analyse them all in parallel and write an index",
     )
     analyze.add_argument(
         "--stretch", "-s", required=True, help="spec id (see 'posecheck specs') or spec file"
@@ -73,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
     model_options(analyze)
+    batch_options(analyze)
     analyze.set_defaults(run=_run_analyze)
 
     specs = commands.add_parser(
@@ -139,6 +145,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from posecheck.spec import find_spec, load_spec
     from posecheck.video.sources import ImageSource, open_source
 
+    inputs: list[str] = args.input
+    if is_batch(inputs):
+        return run_batch(args, inputs, resolve_model_arg, _warn)
+    if args.jobs is not None or args.ray:
+        _warn("note: --jobs and --ray apply to many videos; analysing the one given here")
+    args.input = inputs[0]
     if is_recording_path(args.input):
         return run_analyze_recording(args)
     spec = load_spec(find_spec(args.stretch))
@@ -185,6 +197,10 @@ def _run_analyze(args: argparse.Namespace) -> int:
         print(f"posecheck: no person found in {args.input}", file=sys.stderr)
         return EXIT_NO_PERSON
     return EXIT_OK
+
+
+def _warn(text: str) -> None:
+    print(f"posecheck: {text}", file=sys.stderr)
 
 
 def _format_photos(summary: dict[str, Any]) -> str:

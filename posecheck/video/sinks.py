@@ -59,6 +59,11 @@ def output_size(size_wh: tuple[int, int], max_long_side: int = 1280) -> tuple[in
     return max(2, width_px - width_px % 2), max(2, height_px - height_px % 2)
 
 
+def x264_options(crf: int = 23, preset: str = "veryfast") -> dict[str, str]:
+    """The encoder options of every annotated video (also what the benchmarks encode with)."""
+    return {"crf": str(crf), "preset": preset, **_X264_SPEED_OPTIONS}
+
+
 def fit_to(image_bgr: ImageBGR, size_wh: tuple[int, int]) -> ImageBGR:
     """`image_bgr` itself when it already has `size_wh` (no copy), else a resized copy."""
     height_px, width_px = image_bgr.shape[:2]
@@ -147,7 +152,7 @@ class VideoFileSink:
         stream = self._container.add_stream(
             "libx264",
             rate=Fraction(fps).limit_denominator(1001),
-            options={"crf": str(crf), "preset": preset, **_X264_SPEED_OPTIONS},
+            options=x264_options(crf, preset),
         )
         stream.width, stream.height = self.size_wh
         stream.pix_fmt = "yuv420p"
