@@ -80,7 +80,9 @@ def test_render_step_runs_on_the_encoder_thread(tmp_path: Path) -> None:
     assert frames[0][8:56, 8:56].mean() > 240 and frames[0][120:, 120:].mean() < 15
 
 
-def test_analyze_draws_the_overlay_at_output_size(tmp_path: Path, model_path: Path, footage_dir: Path) -> None:
+def test_analyze_draws_the_overlay_at_output_size(
+    tmp_path: Path, model_path: Path, footage_dir: Path
+) -> None:
     """The annotated 1080p clip is 1280x720 and shows what drawing the overlay on the shrunk
     frame shows, frame for frame (up to H.264's loss)."""
     spec = load_spec(find_spec("kneeling-hip-flexor"))
