@@ -27,16 +27,11 @@ from test_engine import FPS, GOOD_FORM, IMAGE_WH, KNEE_PAST_ANKLE, KNEE_RULE, ma
 from posecheck.checks.engine import Engine
 from posecheck.cli import main
 from posecheck.errors import OutputError
-from posecheck.html_report import (
-    FaultMoments,
-    FaultThumbnail,
-    asymmetry_findings,
-    person_box,
-    render_html_report,
-    write_html_report,
-)
 from posecheck.overlay import Overlay
-from posecheck.report import ReportContext, SummaryBuilder
+from posecheck.report.context import ReportContext
+from posecheck.report.html import asymmetry_findings, render_html_report, write_html_report
+from posecheck.report.moments import FaultMoments, FaultThumbnail, person_box
+from posecheck.report.summary import SummaryBuilder
 from posecheck.results import Cue, FrameResult, RuleCheck, Severity, Verdict
 from posecheck.session import report_context
 from posecheck.spec.loader import load_spec

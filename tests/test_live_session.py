@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 
 from posecheck.cli import main
 from posecheck.live.keys import ESC
-from posecheck.live.routine import Phase, Plan, load_routine, plan_for_spec
+from posecheck.live.routine import Plan, Stage, load_routine, plan_for_spec
 from posecheck.live.session import EndReason, FrameView, LiveOptions, LiveResult, LiveSession
 from posecheck.live.window import HeadlessDisplay
 from posecheck.pose.detector import PoseDetector
@@ -290,7 +290,7 @@ def test_hot_reload_applies_a_valid_edit_and_survives_a_broken_one(
     result = run.join()
     assert result.ended is EndReason.QUIT
     assert result.items[0].summaries[0]["frames_analysed"] == sum(
-        v.step.phase is Phase.ACTIVE for v in run.views
+        v.step.phase is Stage.ACTIVE for v in run.views
     )
 
 
@@ -335,13 +335,13 @@ def test_routine_runs_countdown_side_switch_next_key_and_the_next_stretch(
     phases = [(v.step.item_index, v.step.phase) for v in run.views]
     order = [p for i, p in enumerate(phases) if i == 0 or p != phases[i - 1]]
     assert order == [
-        (0, Phase.COUNTDOWN),
-        (0, Phase.ACTIVE),
-        (0, Phase.SWITCH),
-        (0, Phase.ACTIVE),
-        (1, Phase.COUNTDOWN),
-        (1, Phase.ACTIVE),
-        (2, Phase.DONE),
+        (0, Stage.COUNTDOWN),
+        (0, Stage.ACTIVE),
+        (0, Stage.SWITCH),
+        (0, Stage.ACTIVE),
+        (1, Stage.COUNTDOWN),
+        (1, Stage.ACTIVE),
+        (2, Stage.DONE),
     ]
     cues = [v.result.cue.text for v in run.views if v.result.cue is not None]
     assert any(c.startswith("Get ready: Kneeling hip flexor stretch, left then right") for c in cues)

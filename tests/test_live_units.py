@@ -15,7 +15,7 @@ from posecheck.live.framing import check_framing, required_landmarks, width_rati
 from posecheck.live.hud import Notices, display_size, wrap_for_panel
 from posecheck.live.keys import ESC, Action, action_for_key
 from posecheck.live.reload import FileWatcher
-from posecheck.live.routine import Phase, PlannedItem, RoutineRunner, load_routine, plan_for_spec
+from posecheck.live.routine import PlannedItem, RoutineRunner, Stage, load_routine, plan_for_spec
 from posecheck.live.safety import SAFETY_NOTE, first_start_note
 from posecheck.pose.landmarks import LANDMARK_INDEX, NUM_LANDMARKS, Pose
 from posecheck.spec import find_spec, load_spec
@@ -209,25 +209,25 @@ def _item(name: str, sides: tuple[str, ...]) -> PlannedItem:
 def test_runner_walks_countdown_sides_switch_and_items_on_frame_time() -> None:
     runner = RoutineRunner([_item("A", ("left", "right")), _item("B", ("both",))], countdown_s=3, switch_s=2)
     step = runner.start(100.0)
-    assert (step.phase, step.item_index, step.seconds_left) == (Phase.COUNTDOWN, 0, 3.0)
+    assert (step.phase, step.item_index, step.seconds_left) == (Stage.COUNTDOWN, 0, 3.0)
     assert step.prompt == "Get ready: A, left then right - 3"
     assert runner.update(101.2).prompt == "Get ready: A, left then right - 2"
     step = runner.update(103.0)
-    assert step.phase is Phase.ACTIVE and step.remaining_sides == ("left", "right")
+    assert step.phase is Stage.ACTIVE and step.remaining_sides == ("left", "right")
     # The right side is done first: sides may come in any order.
     step = runner.update(110.0, {"right"})
-    assert step.phase is Phase.SWITCH and step.remaining_sides == ("left",)
+    assert step.phase is Stage.SWITCH and step.remaining_sides == ("left",)
     assert step.prompt == "Switch sides: now your left side - 2"
-    assert runner.update(111.9, {"right"}).phase is Phase.SWITCH
-    assert runner.update(112.0, {"right"}).phase is Phase.ACTIVE
+    assert runner.update(111.9, {"right"}).phase is Stage.SWITCH
+    assert runner.update(112.0, {"right"}).phase is Stage.ACTIVE
     step = runner.update(120.0, {"right", "left"})
-    assert (step.phase, step.item_index, step.remaining_sides) == (Phase.COUNTDOWN, 1, ("both",))
+    assert (step.phase, step.item_index, step.remaining_sides) == (Stage.COUNTDOWN, 1, ("both",))
     assert step.prompt == "Get ready: B - 3"
-    assert runner.update(123.0).phase is Phase.ACTIVE
+    assert runner.update(123.0).phase is Stage.ACTIVE
     step = runner.update(130.0, {"both"})
-    assert step.phase is Phase.DONE and step.item is None
+    assert step.phase is Stage.DONE and step.item is None
     assert step.prompt == "All done - well stretched!"
-    assert runner.update(131.0, {"both"}).phase is Phase.DONE
+    assert runner.update(131.0, {"both"}).phase is Stage.DONE
 
 
 def test_runner_pause_freezes_the_countdown() -> None:
@@ -238,27 +238,27 @@ def test_runner_pause_freezes_the_countdown() -> None:
     assert runner.update(50.0).seconds_left == pytest.approx(2.0)
     runner.resume(50.0)
     assert runner.update(51.0).seconds_left == pytest.approx(1.0)
-    assert runner.update(52.0).phase is Phase.ACTIVE
+    assert runner.update(52.0).phase is Stage.ACTIVE
 
 
 def test_runner_next_key_skips_countdowns_and_sides() -> None:
     runner = RoutineRunner([_item("A", ("left", "right")), _item("B", ("left",))], countdown_s=5, switch_s=5)
     runner.start(0.0)
-    assert runner.skip(0.5).phase is Phase.ACTIVE  # no need to wait for the countdown
+    assert runner.skip(0.5).phase is Stage.ACTIVE  # no need to wait for the countdown
     step = runner.skip(1.0, "right")  # skip the side being worked
-    assert step.phase is Phase.SWITCH and step.remaining_sides == ("left",)
-    assert runner.skip(1.5).phase is Phase.ACTIVE
+    assert step.phase is Stage.SWITCH and step.remaining_sides == ("left",)
+    assert runner.skip(1.5).phase is Stage.ACTIVE
     step = runner.skip(2.0, "elbow")  # not a remaining side: the next one goes
-    assert (step.phase, step.item_index) == (Phase.COUNTDOWN, 1)
+    assert (step.phase, step.item_index) == (Stage.COUNTDOWN, 1)
     runner.skip(2.5)
-    assert runner.skip(3.0).phase is Phase.DONE
+    assert runner.skip(3.0).phase is Stage.DONE
 
 
 def test_runner_without_countdown_starts_active() -> None:
     runner = RoutineRunner([_item("A", ("left", "right"))], countdown_s=0, switch_s=0)
-    assert runner.start(0.0).phase is Phase.ACTIVE
+    assert runner.start(0.0).phase is Stage.ACTIVE
     step = runner.update(5.0, {"left"})
-    assert step.phase is Phase.ACTIVE and step.remaining_sides == ("right",)
+    assert step.phase is Stage.ACTIVE and step.remaining_sides == ("right",)
 
 
 # --------------------------------------------------------------------------- reload, notices, safety

@@ -1,7 +1,7 @@
 """`posecheck live --voice` and `live --out`'s report.html, headless on real footage.
 
 The voice says exactly the cue on screen: a RecordingSpeaker is put in place of the
-speech engine (through `live.command._open_speaker`) and what it heard is compared
+speech engine (through `commands.live._open_speaker`) and what it heard is compared
 with the per-frame CSV the same run wrote.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from posecheck.cli import main
-from posecheck.live import command
+from posecheck.commands import live as live_command
 from posecheck.voice import RecordingSpeaker
 from posecheck.voice.speakers import NO_ENGINE_NOTICE
 
@@ -48,7 +48,7 @@ def voiced_run(
         patch.setenv("POSECHECK_MODEL", str(model_path))
         patch.setenv("POSECHECK_SPECS_DIR", str(REPO / "stretch_specs"))
         patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
-        patch.setattr(command, "_open_speaker", open_speaker)
+        patch.setattr(live_command, "_open_speaker", open_speaker)
         stdout = io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
             code = main(

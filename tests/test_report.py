@@ -15,16 +15,12 @@ import pytest
 
 from posecheck.errors import OutputError
 from posecheck.pose.landmarks import NUM_LANDMARKS, Pose
-from posecheck.report import (
-    FrameCsvWriter,
-    ReportContext,
-    SeriesRecorder,
-    SummaryBuilder,
-    format_summary,
-    frame_durations_s,
-    plot_timeline,
-    write_summary_json,
-)
+from posecheck.report.context import ReportContext
+from posecheck.report.csv import FrameCsvWriter
+from posecheck.report.plot import plot_timeline
+from posecheck.report.series import SeriesRecorder
+from posecheck.report.summary import SummaryBuilder, write_summary_json
+from posecheck.report.text import format_summary
 from posecheck.results import (
     Cue,
     FrameResult,
@@ -35,6 +31,7 @@ from posecheck.results import (
     Severity,
     Verdict,
 )
+from posecheck.timing import frame_durations_s
 
 KNEE = "knee_over_ankle"  # critical, on shin_deg
 HIPS = "hips_level"  # advisory, on tilt_ratio
@@ -128,12 +125,12 @@ def summarise(
         ([], []),
         ([5.0], [0.0]),  # one frame: no interval to go by
         ([0.0, 0.1, 0.3, 0.35], [0.1, 0.2, 0.05, 0.1]),  # last = median of 0.1, 0.2, 0.05
-        ([0.0, 0.1, 0.2, 5.0, 5.1], [0.1, 0.1, 0.5, 0.1, 0.1]),  # the 4.8 s gap is capped
+        ([0.0, 0.1, 0.2, 5.0, 5.1], [0.1, 0.1, 0.0, 0.1, 0.1]),  # the 4.8 s gap counts nothing
         ([0.0, 0.2, 0.1, 0.3], [0.2, 0.0, 0.2, 0.2]),  # time going backwards counts 0
     ],
 )
 def test_frame_durations(timestamps_s: list[float], expected_s: list[float]) -> None:
-    assert frame_durations_s(timestamps_s, cap_s=0.5).tolist() == pytest.approx(expected_s)
+    assert frame_durations_s(timestamps_s, max_gap_s=0.5).tolist() == pytest.approx(expected_s)
 
 
 # --------------------------------------------------------------------------- rules
@@ -163,15 +160,16 @@ def test_rule_failing_seconds_use_variable_frame_intervals() -> None:
     assert summary["time_in_pose_s"] == pytest.approx(0.8)
 
 
-def test_a_gap_in_the_video_is_capped_and_ends_a_failure_episode() -> None:
+def test_a_gap_in_the_video_counts_nothing_and_ends_a_failure_episode() -> None:
     times_s = [0.0, 0.1, 0.2, 5.0, 5.1]
     verdicts = [PASS, PASS, HIGH, HIGH, PASS]
     frames = [frame(i, t, verdicts={KNEE: v}) for i, (t, v) in enumerate(zip(times_s, verdicts, strict=True))]
 
     capped = summarise(frames)
     assert capped["duration_s"] == pytest.approx(5.1)
-    assert capped["time_in_pose_s"] == pytest.approx(0.1 + 0.1 + 0.5 + 0.1 + 0.1)
-    assert capped["rules"][KNEE]["fail_s"] == pytest.approx(0.5 + 0.1)
+    # As the hold timer: the frame before the gap counts nothing (posecheck.timing).
+    assert capped["time_in_pose_s"] == pytest.approx(0.1 + 0.1 + 0.0 + 0.1 + 0.1)
+    assert capped["rules"][KNEE]["fail_s"] == pytest.approx(0.0 + 0.1)
     assert capped["rules"][KNEE]["episodes"] == 2
 
     uncapped = summarise(frames, frame_interval_cap_s=10.0)
@@ -205,12 +203,12 @@ def test_hold_achieved_per_side() -> None:
         ("right", holds_at(30.0, D, 12.0, P)),
         ("right", holds_at(30.0, D, 0.0, W)),  # grace period over: the right hold reset
     ]
-    summary = summarise(frame(i, float(i), side=side, holds=holds) for i, (side, holds) in enumerate(script))
+    summary = summarise(frame(i, 0.4 * i, side=side, holds=holds) for i, (side, holds) in enumerate(script))
     left, right = summary["sides"]["left"], summary["sides"]["right"]
     assert (left["best_held_s"], left["final_held_s"], left["reached"]) == (30.0, 30.0, True)
     assert (right["best_held_s"], right["final_held_s"], right["reached"]) == (12.0, 0.0, False)
     assert left["target_s"] == right["target_s"] == 30.0
-    assert left["time_in_pose_s"] == pytest.approx(1.5)  # 3 frames, 1 s apart, capped at 0.5
+    assert left["time_in_pose_s"] == pytest.approx(1.2)  # 3 frames, 0.4 s apart
     assert summary["verdict"] == (
         "Target hold reached on left, not reached on right (12.0 of 30 s); "
         "good form 100% of the time in pose."

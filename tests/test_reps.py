@@ -14,7 +14,10 @@ from posecheck.checks.reps import RepCounter
 from posecheck.cli import main
 from posecheck.errors import SpecError
 from posecheck.overlay import Overlay, RepCounterAnnotator
-from posecheck.report import FrameCsvWriter, ReportContext, SummaryBuilder, format_summary
+from posecheck.report.context import ReportContext
+from posecheck.report.csv import FrameCsvWriter
+from posecheck.report.summary import SummaryBuilder
+from posecheck.report.text import format_summary
 from posecheck.results import FrameResult, Measurement, RepStatus
 from posecheck.spec.describe import describe_spec
 from posecheck.spec.loader import load_spec

@@ -20,7 +20,7 @@ from posecheck.checks.rules import RuleTracker
 from posecheck.results import Verdict
 from posecheck.spec import find_spec, load_spec
 from posecheck.spec.model import StretchSpec
-from posecheck.synth import BodyAngles, Camera, Noise, Phase, Scene, Script, SynthClip, presets, render
+from posecheck.synth import BodyAngles, Camera, Noise, Scene, Script, ScriptPhase, SynthClip, presets, render
 from posecheck.synth.samples import KNEELING_CAMERA, STANDING_CAMERA
 
 STEADY_NOISE = Noise(pose_dropouts_per_min=0.0, landmark_dropouts_per_min=0.0, frame_time_jitter=0.15)
@@ -37,7 +37,7 @@ def _spec(spec_id: str) -> StretchSpec:
 
 
 def _steady(angles: BodyAngles, seed: int, duration_s: float = HOLD_S) -> SynthClip:
-    script = Script((Phase("hold", duration_s, angles),), sway_deg=1.0)
+    script = Script((ScriptPhase("hold", duration_s, angles),), sway_deg=1.0)
     return render(script, Scene(view="side-right", camera=KNEELING_CAMERA), STEADY_NOISE, seed=seed)
 
 
@@ -166,7 +166,9 @@ def _undecided(spec: StretchSpec, rule: object, value: float) -> bool:
 
 
 def test_same_seed_same_frames_other_seed_other_noise() -> None:
-    short = Script((Phase("absent", 0.3, None), Phase("hold", 2.0, presets.standing_quad_good("left"))))
+    short = Script(
+        (ScriptPhase("absent", 0.3, None), ScriptPhase("hold", 2.0, presets.standing_quad_good("left")))
+    )
     a, b, c = (render(short, Scene(), Noise(), seed=s) for s in (4, 4, 5))
     poses_a = [f.pose.xy_px.tolist() if f.pose else None for f in a.frames]
     assert poses_a == [f.pose.xy_px.tolist() if f.pose else None for f in b.frames]

@@ -1,15 +1,12 @@
 """report.html: one self-contained page per session, to open offline and read at a glance.
 
-    summary (SummaryBuilder) + series (SeriesRecorder) + ctx + fault thumbnails
+    summary (SummaryBuilder) + series (SeriesRecorder) + ctx + fault thumbnails (moments.py)
       -> header and verdict -> hold per side -> left/right asymmetry -> reps (dynamic moves)
       -> verdict timeline -> fault moments -> measurements against their allowed bands
 
 Everything is inline: CSS in a <style> element, charts as inline SVG drawn here
 (crisp at any zoom, no JavaScript), thumbnails as base64 JPEG. There is no URL in
-the file, so it opens the same without a network. `FaultMoments` collects the
-thumbnails while frames are analysed: the annotated frame, cropped to the person and
-downscaled, only when a fault starts (or its cue first shows), keeping the longest
-episodes of each rule.
+the file, so it opens the same without a network.
 """
 
 from __future__ import annotations
@@ -19,56 +16,31 @@ import datetime as dt
 import html
 import math
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-from posecheck import __version__
-from posecheck.pose.landmarks import Pose
-from posecheck.report import (
-    _COLOR_ALLOWED,
-    _COLOR_FAIL,
-    _COLOR_IN_POSE,
-    _COLOR_PASS,
-    _COLOR_PERSON,
-    _COLOR_UNKNOWN,
-    _COLOR_VALUE,
-    _SIDE_COLORS,
-    DEFAULT_FRAME_INTERVAL_CAP_S,
+from posecheck import __version__, palette
+from posecheck.report.context import (
     HOLD_STATE_CODES,
     NOT_EVALUATED,
     VERDICT_CODES,
     ReportContext,
-    SeriesRecorder,
-    _attempted,
-    _continues_previous,
-    _held_text,
-    _output_error,
-    _readable,
-    _runs,
-    _side_label,
-    frame_durations_s,
+    output_error,
+    readable,
 )
-from posecheck.results import FrameResult, HoldState, Verdict
+from posecheck.report.moments import FaultThumbnail
+from posecheck.report.series import SeriesRecorder, code_runs
+from posecheck.report.summary import attempted, held_text, side_label
+from posecheck.results import HoldState, Verdict
+from posecheck.timing import MAX_FRAME_GAP_S, continues_previous, frame_durations_s
 
 FloatArray = npt.NDArray[np.float64]
-ImageBGR = npt.NDArray[np.uint8]
 
-THUMBNAIL_WIDTH_PX: Final = 384
-THUMBNAIL_ASPECT: Final = 4 / 3  # width / height: every card the same shape
-THUMBNAIL_JPEG_QUALITY: Final = 78
-MOMENTS_PER_RULE: Final = 3
-# Shorter fault episodes are not shown: a frame or two at the edge of the pose is not a moment.
-MOMENT_MIN_EPISODE_S: Final = 0.3
-# A fault back within this time is the same moment (a blink of the model or of the verdict).
-MOMENT_MERGE_GAP_S: Final = 2.0
-# Space kept around the person in a thumbnail, as a share of the body's size.
-CROP_MARGIN: Final = 0.18
 # Asymmetry: held time or good form differing by more than this share is worth saying.
 ASYMMETRY_SHARE: Final = 0.20
 # A rule "fails mostly on one side": failing at least this share of that side's time in
@@ -85,182 +57,6 @@ _DONE: Final = HOLD_STATE_CODES[HoldState.DONE]
 _ALARM_SHARE: Final = 0.25
 
 
-# --------------------------------------------------------------------------- thumbnails
-
-
-@dataclass(frozen=True)
-class FaultThumbnail:
-    """A fault moment: the annotated picture (JPEG) when the fault's cue was given."""
-
-    rule_id: str
-    t_s: float  # frame time of the picture
-    side: str | None
-    cue: str  # the rule's correction as shown (or as it would have been)
-    cue_shown: bool  # False: something more urgent was on screen for the whole episode
-    jpeg: bytes
-    episode_start_s: float
-    episode_s: float  # how long that fault episode lasted
-
-
-@dataclass
-class _Episode:
-    start_s: float
-    last_s: float
-    thumbnail: FaultThumbnail | None = None
-
-    def length_s(self, frame_s: float) -> float:
-        return self.last_s - self.start_s + frame_s
-
-
-@dataclass
-class FaultMoments:
-    """Keeps, per rule, thumbnails of its `per_rule` longest fault episodes.
-
-    Call `due(result)` on every frame; when it names rules, draw the annotated frame
-    and pass it to `capture`. A picture is taken when a fault episode starts and
-    again when the rule's own cue first shows in it, so at most two per episode. A
-    fault that comes back within `merge_gap_s` continues its episode.
-    """
-
-    ctx: ReportContext
-    per_rule: int = MOMENTS_PER_RULE
-    width_px: int = THUMBNAIL_WIDTH_PX
-    min_episode_s: float = MOMENT_MIN_EPISODE_S
-    merge_gap_s: float = MOMENT_MERGE_GAP_S
-    frame_interval_cap_s: float = DEFAULT_FRAME_INTERVAL_CAP_S
-    _active: dict[str, _Episode] = field(default_factory=dict, init=False)
-    _kept: dict[str, list[_Episode]] = field(default_factory=dict, init=False)
-    _last_t_s: float | None = field(default=None, init=False)
-    _frame_s: float = field(default=1 / 30, init=False)
-
-    def due(self, result: FrameResult) -> tuple[str, ...]:
-        """Rules whose moment should be captured on this frame (tracks episodes: call every frame)."""
-        t_s = result.timestamp_s
-        if self._last_t_s is not None and 0 < t_s - self._last_t_s <= self.frame_interval_cap_s:
-            self._frame_s = t_s - self._last_t_s  # the frame interval, for episode lengths
-        self._last_t_s = t_s
-        failing = {c.rule_id for c in result.checks if c.verdict.failing} if result.in_pose else set()
-        for rule_id, active in list(self._active.items()):
-            if rule_id not in failing and t_s - active.last_s > self.merge_gap_s:
-                self._finish(rule_id)
-        wanted = []
-        for rule_id in failing:
-            if rule_id not in self.ctx.rule_severity:
-                continue
-            episode = self._active.get(rule_id)
-            if episode is None:
-                self._active[rule_id] = _Episode(t_s, t_s)
-                wanted.append(rule_id)
-                continue
-            episode.last_s = t_s
-            shown_now = result.cue is not None and result.cue.rule_id == rule_id
-            if shown_now and episode.thumbnail is not None and not episode.thumbnail.cue_shown:
-                wanted.append(rule_id)
-        return tuple(sorted(wanted, key=self.ctx.rule_ids.index))
-
-    def capture(
-        self, rule_ids: Iterable[str], result: FrameResult, scene_bgr: ImageBGR, mirror: bool = False
-    ) -> None:
-        """Store the annotated `scene_bgr` for the rules `due` named: cropped to the person, downscaled.
-
-        `scene_bgr` may have any size; `mirror` says it was flipped left-right (a selfie view).
-        """
-        rule_ids = [r for r in rule_ids if r in self._active]
-        if not rule_ids:
-            return
-        if result.pose is not None:
-            x0, y0, x1, y1 = person_box(result.pose, scene_bgr.shape[1], scene_bgr.shape[0], mirror)
-            scene_bgr = scene_bgr[y0:y1, x0:x1]
-        jpeg = encode_thumbnail(scene_bgr, self.width_px)
-        for rule_id in rule_ids:
-            shown = result.cue is not None and result.cue.rule_id == rule_id
-            cue = result.cue.text if shown and result.cue is not None else self.ctx.cue(rule_id)
-            episode = self._active[rule_id]
-            episode.thumbnail = FaultThumbnail(
-                rule_id, result.timestamp_s, result.side, cue, shown, jpeg, episode.start_s, 0.0
-            )
-
-    def thumbnails(self) -> list[FaultThumbnail]:
-        """The kept moments, in time order, each with its episode's length."""
-        kept = {rule_id: list(episodes) for rule_id, episodes in self._kept.items()}
-        for rule_id, episode in self._active.items():
-            kept.setdefault(rule_id, []).append(episode)
-        out = []
-        for episodes in kept.values():
-            shown = [
-                e
-                for e in episodes
-                if e.thumbnail is not None and e.length_s(self._frame_s) >= self.min_episode_s
-            ]
-            for episode in sorted(shown, key=lambda e: -e.length_s(self._frame_s))[: self.per_rule]:
-                assert episode.thumbnail is not None
-                out.append(_with_length(episode.thumbnail, round(episode.length_s(self._frame_s), 3)))
-        return sorted(out, key=lambda m: m.t_s)
-
-    def _finish(self, rule_id: str) -> None:
-        episode = self._active.pop(rule_id)
-        kept = self._kept.setdefault(rule_id, [])
-        kept.append(episode)
-        # Only the longest few are ever shown: drop the rest (and their JPEGs) now.
-        kept[:] = [e for e in kept if e.length_s(self._frame_s) >= self.min_episode_s]
-        kept.sort(key=lambda e: -e.length_s(self._frame_s))
-        del kept[self.per_rule :]
-
-
-def _with_length(thumbnail: FaultThumbnail, episode_s: float) -> FaultThumbnail:
-    return FaultThumbnail(
-        thumbnail.rule_id,
-        thumbnail.t_s,
-        thumbnail.side,
-        thumbnail.cue,
-        thumbnail.cue_shown,
-        thumbnail.jpeg,
-        thumbnail.episode_start_s,
-        episode_s,
-    )
-
-
-def person_box(
-    pose: Pose, width_px: int, height_px: int, mirror: bool = False, aspect: float = THUMBNAIL_ASPECT
-) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1) of a crop around the visible landmarks with a margin, `aspect` wide if it fits.
-
-    The whole picture when no landmark is visible.
-    """
-    scale = width_px / pose.image_wh[0] if pose.image_wh[0] > 0 else 1.0
-    xy = pose.xy_px * scale
-    if mirror:
-        xy = np.column_stack([width_px - xy[:, 0], xy[:, 1]])
-    seen = (pose.visibility >= 0.5) & np.isfinite(xy).all(axis=1)
-    if not seen.any():
-        return 0, 0, width_px, height_px
-    low, high = xy[seen].min(axis=0), xy[seen].max(axis=0)
-    size = max(float((high - low).max()), 1.0)
-    low[1] -= 0.06 * size  # the landmarks stop at the eyes: leave room for the top of the head
-    box_w, box_h = (high - low) + 2 * CROP_MARGIN * size
-    # Widen or heighten to the card's shape, then fit inside the picture.
-    box_w, box_h = max(box_w, box_h * aspect), max(box_h, box_w / aspect)
-    if box_w > width_px or box_h > height_px:
-        shrink = min(width_px / box_w, height_px / box_h)
-        box_w, box_h = box_w * shrink, box_h * shrink
-    center = (low + high) / 2
-    x0 = round(min(max(center[0] - box_w / 2, 0.0), width_px - box_w))
-    y0 = round(min(max(center[1] - box_h / 2, 0.0), height_px - box_h))
-    return x0, y0, min(width_px, x0 + round(box_w)), min(height_px, y0 + round(box_h))
-
-
-def encode_thumbnail(scene_bgr: ImageBGR, width_px: int = THUMBNAIL_WIDTH_PX) -> bytes:
-    """A small JPEG of the picture, `width_px` wide (never enlarged)."""
-    height, width = scene_bgr.shape[:2]
-    if width > width_px:
-        size = (width_px, max(1, round(height * width_px / width)))
-        scene_bgr = np.asarray(cv2.resize(scene_bgr, size, interpolation=cv2.INTER_AREA), np.uint8)
-    ok, buffer = cv2.imencode(".jpg", scene_bgr, [cv2.IMWRITE_JPEG_QUALITY, THUMBNAIL_JPEG_QUALITY])
-    if not ok:
-        raise ValueError(f"cannot encode a {width}x{height} picture as JPEG")
-    return bytes(buffer)
-
-
 # --------------------------------------------------------------------------- findings
 
 
@@ -270,7 +66,7 @@ def asymmetry_findings(summary: dict[str, Any]) -> list[str]:
     if set(sides) != {"left", "right"}:
         return []
     left, right = sides["left"], sides["right"]
-    done = [side for side in ("left", "right") if _attempted(sides[side])]
+    done = [side for side in ("left", "right") if attempted(sides[side])]
     if len(done) == 1:
         other = "right" if done[0] == "left" else "left"
         return [f"Only the {done[0]} side was done: do the {other} side too, for balance."]
@@ -283,8 +79,8 @@ def asymmetry_findings(summary: dict[str, Any]) -> list[str]:
     if held[longer] > 0 and (held[longer] - held[shorter]) / held[longer] > ASYMMETRY_SHARE:
         share = (held[longer] - held[shorter]) / held[longer]
         findings.append(
-            f"The {shorter} side held {share:.0%} less: {_held_text(held['left'])} s on the left, "
-            f"{_held_text(held['right'])} s on the right."
+            f"The {shorter} side held {share:.0%} less: {held_text(held['left'])} s on the left, "
+            f"{held_text(held['right'])} s on the right."
         )
     form = {side: sides[side]["good_form_fraction"] for side in ("left", "right")}
     both_judged = form["left"] is not None and form["right"] is not None
@@ -333,7 +129,7 @@ def write_html_report(
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise _output_error(target, "HTML report", exc) from exc
+        raise output_error(target, "HTML report", exc) from exc
     return len(data)
 
 
@@ -347,7 +143,7 @@ def render_html_report(
 ) -> str:
     """The whole page as one string."""
     when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
-    timing = _Timing.of(series, summary.get("frame_interval_cap_s", DEFAULT_FRAME_INTERVAL_CAP_S))
+    timing = _Timing.of(series, summary.get("frame_interval_cap_s", MAX_FRAME_GAP_S))
     moments = _group_moments(thumbnails)
     sections = [
         _header(summary, ctx, when),
@@ -390,13 +186,13 @@ def _seconds(value: float | None) -> str:
 
 def _header(summary: dict[str, Any], ctx: ReportContext, when: str) -> str:
     sides = summary.get("sides", {})
-    attempted = [info for info in sides.values() if _attempted(info)]
+    tried = [info for info in sides.values() if attempted(info)]
     reached = sum(bool(info["reached"]) for info in sides.values())
     if not summary["complete"]:
         tone = "incomplete"
     elif sides and reached == len(sides):
         tone = "good"
-    elif attempted:
+    elif tried:
         tone = "warn"
     else:
         tone = "bad"
@@ -445,12 +241,12 @@ def _holds_section(
         return ""
     cards = []
     for k, (side, info) in enumerate(sides.items()):
-        color = _SIDE_COLORS[k % len(_SIDE_COLORS)]
+        color = palette.SIDES[k % len(palette.SIDES)]
         held_s = info["best_held_s"] or 0.0
         target_s = info["target_s"] or ctx.hold_target_s
         if info["reached"]:
             badge = '<span class="badge badge-good">reached</span>'
-        elif _attempted(info):
+        elif attempted(info):
             badge = '<span class="badge badge-warn">not reached</span>'
         else:
             badge = '<span class="badge badge-none">not attempted</span>'
@@ -465,20 +261,20 @@ def _holds_section(
             rule_id, fail_s = next(iter(faults.items()))
             cue = summary["rules"][rule_id]["cue"]
             details.append(f"most time failing: <b>{_e(cue)}</b> ({fail_s:.1f} s)")
-        elif _attempted(info):
+        elif attempted(info):
             details.append("no rule failed")
         cards.append(
             f'<div class="hold-card" data-side="{_e(side)}">'
             f"{_ring_svg(held_s, target_s, color, info['reached'])}"
-            f'<div class="hold-text"><h3>{_e(_side_label(side))} {badge}</h3>'
-            f'<p class="hold-numbers"><b>{_held_text(held_s)} s</b> held of {target_s:g} s</p>'
+            f'<div class="hold-text"><h3>{_e(side_label(side))} {badge}</h3>'
+            f'<p class="hold-numbers"><b>{held_text(held_s)} s</b> held of {target_s:g} s</p>'
             + "".join(f"<p>{d}</p>" for d in details)
             + "</div></div>"
         )
     chart = ""
     if len(series) and np.nanmax(series.held_s, initial=0.0) > 0:
         keys = "".join(
-            f'<span><i style="background:{_SIDE_COLORS[k % len(_SIDE_COLORS)]}"></i>{_e(side)}</span>'
+            f'<span><i style="background:{palette.SIDES[k % len(palette.SIDES)]}"></i>{_e(side)}</span>'
             for k, side in enumerate(ctx.sides)
         )
         chart = (
@@ -507,8 +303,8 @@ def _asymmetry_section(summary: dict[str, Any]) -> str:
     sides = summary["sides"]
     return (
         '<section id="asymmetry" class="callout callout-good"><h2>Left and right were even</h2>'
-        f"<p>Held {_held_text(sides['left']['best_held_s'])} s on the left and "
-        f"{_held_text(sides['right']['best_held_s'])} s on the right, with no rule failing mostly "
+        f"<p>Held {held_text(sides['left']['best_held_s'])} s on the left and "
+        f"{held_text(sides['right']['best_held_s'])} s on the right, with no rule failing mostly "
         "on one side.</p></section>"
     )
 
@@ -531,7 +327,7 @@ def _reps_section(summary: dict[str, Any]) -> str:
         width = 100 * min(1.0, count / side_target) if side_target else 0
         note = f", {rejected} with a fault (not counted)" if rejected else ""
         rows.append(
-            f'<div class="rep-row"><span class="rep-side">{_e(_side_label(side))}</span>'
+            f'<div class="rep-row"><span class="rep-side">{_e(side_label(side))}</span>'
             f'<span class="bar"><span class="bar-fill" style="width:{width:.0f}%"></span></span>'
             f'<span class="rep-count"><b>{count}</b> of {side_target} reps{_e(note)}</span></div>'
         )
@@ -549,12 +345,12 @@ def _timeline_section(
     if not len(series):
         return '<section id="timeline"><h2>Verdicts over time</h2><p>No frames were analysed.</p></section>'
     legend = [
-        (_COLOR_PASS, "pass"),
-        (_COLOR_FAIL["critical"], "fail, critical (pauses the hold)"),
-        (_COLOR_FAIL["advisory"], "fail, advisory"),
-        (_COLOR_UNKNOWN, "not visible"),
-        (_COLOR_IN_POSE, "in the pose"),
-        (_COLOR_PERSON, "person, not in the pose"),
+        (palette.PASS, "pass"),
+        (palette.FAIL["critical"], "fail, critical (pauses the hold)"),
+        (palette.FAIL["advisory"], "fail, advisory"),
+        (palette.UNKNOWN, "not visible"),
+        (palette.IN_POSE, "in the pose"),
+        (palette.PERSON, "person, not in the pose"),
     ]
     items = "".join(f'<span><i style="background:{c}"></i>{_e(label)}</span>' for c, label in legend)
     if moments:
@@ -590,7 +386,7 @@ def _moments_section(groups: Sequence[Sequence[FaultThumbnail]], ctx: ReportCont
         first = group[0]
         data = base64.b64encode(first.jpeg).decode("ascii")
         side = f" · {first.side} side" if first.side and ctx.sides != ("both",) else ""
-        names = ", ".join(_readable(m.rule_id) for m in group)
+        names = ", ".join(readable(m.rule_id) for m in group)
         faults = []
         # Critical faults first, then in the spec's order.
         for moment in sorted(
@@ -603,7 +399,7 @@ def _moments_section(groups: Sequence[Sequence[FaultThumbnail]], ctx: ReportCont
             faults.append(
                 f'<div class="fault" data-rule="{_e(moment.rule_id)}">'
                 f'<p class="moment-rule"><span class="badge badge-{severity}">{_e(severity)}</span> '
-                f"{_e(_readable(moment.rule_id))}</p>"
+                f"{_e(readable(moment.rule_id))}</p>"
                 f'<p class="moment-cue">"{_e(moment.cue)}"</p>'
                 f'<p class="moment-note">{_e(note)}</p></div>'
             )
@@ -632,13 +428,13 @@ def _measures_section(
         info = summary.get("measures", {}).get(measure_id, {})
         unit = ctx.measure_units[measure_id]
         rules = [rid for rid in ctx.rule_ids if ctx.rule_measure.get(rid) == measure_id]
-        label = info.get("label") or series.measure_labels.get(measure_id, _readable(measure_id))
+        label = info.get("label") or series.measure_labels.get(measure_id, readable(measure_id))
         stats = []
         if info.get("median") is not None:
             stats.append(f"median {_value(info['median'], unit)}")
             stats.append(f"range {_value(info['min'], unit)} to {_value(info['max'], unit)}")
         for rid in rules:
-            stats.append(f"{_e(_readable(rid))}: allowed {_e(_band_text(ctx.allowed_range(rid), unit))}")
+            stats.append(f"{_e(readable(rid))}: allowed {_e(_band_text(ctx.allowed_range(rid), unit))}")
         if not rules:
             stats.append("used to recognise the pose")
         unit_text = "degrees" if unit == "deg" else "ratio"
@@ -697,7 +493,7 @@ class _Timing:
         t = series.timestamps_s
         end_s = t + frame_durations_s(t, cap_s)
         t0, t1 = (float(t[0]), float(end_s[-1])) if t.size else (0.0, 1.0)
-        return cls(t, end_s, _continues_previous(t, cap_s), t0, max(t1, t0 + 1e-3))
+        return cls(t, end_s, continues_previous(t, cap_s), t0, max(t1, t0 + 1e-3))
 
 
 @dataclass(frozen=True)
@@ -762,7 +558,7 @@ def _band_runs(
     if alarms fill at least `_ALARM_SHARE` of it: short faults stay visible without
     a flickering hour turning solid red.
     """
-    run_codes, starts, ends = _runs(codes, timing.t, timing.end_s, timing.continues)
+    run_codes, starts, ends = code_runs(codes, timing.t, timing.end_s, timing.continues)
     if run_codes.size <= n_bins:
         return list(zip(run_codes.tolist(), starts.tolist(), ends.tolist(), strict=True))
     edges = np.linspace(timing.t0, timing.t1, n_bins + 1)
@@ -809,15 +605,15 @@ def _timeline_svg(
     in_pose = series.in_pose
     for j, rid in enumerate(ctx.rule_ids):
         codes = np.where(in_pose, series.verdict_codes[:, j], NOT_EVALUATED)
-        fail = _COLOR_FAIL[ctx.rule_severity[rid]]
-        colors = {_PASS: _COLOR_PASS, _FAIL_LOW: fail, _FAIL_HIGH: fail, _UNKNOWN: _COLOR_UNKNOWN}
+        fail = palette.FAIL[ctx.rule_severity[rid]]
+        colors = {_PASS: palette.PASS, _FAIL_LOW: fail, _FAIL_HIGH: fail, _UNKNOWN: palette.UNKNOWN}
         names = {
             _PASS: "pass",
             _FAIL_LOW: "fail (too low)",
             _FAIL_HIGH: "fail (too high)",
             _UNKNOWN: "not visible",
         }
-        label = _readable(rid) + (" (!)" if ctx.is_critical(rid) else "")
+        label = readable(rid) + (" (!)" if ctx.is_critical(rid) else "")
         rows.append((rid, label, _band_runs(codes, timing, n_bins, (_FAIL_HIGH, _FAIL_LOW)), colors, names))
     pose_codes = np.where(in_pose, 2, np.where(series.person, 1, 0))
     rows.append(
@@ -825,7 +621,7 @@ def _timeline_svg(
             "in-pose",
             "in the pose",
             _band_runs(pose_codes, timing, n_bins),
-            {2: _COLOR_IN_POSE, 1: _COLOR_PERSON},
+            {2: palette.IN_POSE, 1: palette.PERSON},
             {2: "in the pose", 1: "person, not in the pose"},
         )
     )
@@ -835,7 +631,7 @@ def _timeline_svg(
             "side",
             "working side",
             _band_runs(series.side_codes, timing, n_bins),
-            {i: _SIDE_COLORS[i % len(_SIDE_COLORS)] for i in range(len(side_names))},
+            {i: palette.SIDES[i % len(palette.SIDES)] for i in range(len(side_names))},
             dict(enumerate(side_names)),
         )
     )
@@ -961,25 +757,25 @@ def _measure_svg(
         y_lo = plot_bottom if band_low is None else float(y_of(band_low))
         body.append(
             f'<rect x="{left}" y="{y_hi:.1f}" width="{axis.x1 - left}" height="{max(0.0, y_lo - y_hi):.1f}" '
-            f'fill="{_COLOR_ALLOWED}" fill-opacity="0.14"/>'
+            f'fill="{palette.PASS}" fill-opacity="0.14"/>'
         )
         for limit in (band_low, band_high):
             if limit is not None:
                 y = float(y_of(limit))
                 body.append(
                     f'<line x1="{left}" x2="{axis.x1}" y1="{y:.1f}" y2="{y:.1f}" class="limit" '
-                    f'stroke="{_COLOR_ALLOWED}"/>'
+                    f'stroke="{palette.PASS}"/>'
                 )
     t = timing.t
     # Faint: every frame; dark: the frames judged (in the pose); then each rule's failures on top.
     lines = [
         (_path(t, values, axis, y_of, np.ones(t.size, np.bool_), timing), "#b0bec5", 1.2),
-        (_path(t, values, axis, y_of, in_pose, timing), _COLOR_VALUE, 1.8),
+        (_path(t, values, axis, y_of, in_pose, timing), palette.VALUE, 1.8),
     ]
     for rid in sorted(rules, key=ctx.is_critical):
         codes = series.verdict_codes[:, ctx.rule_ids.index(rid)]
         fail = in_pose & ((codes == _FAIL_LOW) | (codes == _FAIL_HIGH))
-        lines.append((_path(t, values, axis, y_of, fail, timing), _COLOR_FAIL[ctx.rule_severity[rid]], 2.6))
+        lines.append((_path(t, values, axis, y_of, fail, timing), palette.FAIL[ctx.rule_severity[rid]], 2.6))
     body.append(f'<g clip-path="url(#{_e(clip)})">')
     for d, color, stroke in lines:
         if d:
@@ -988,7 +784,7 @@ def _measure_svg(
                 'stroke-linejoin="round" stroke-linecap="round"/>'
             )
     body.append("</g>")
-    label = f"{_readable(measure_id)} over time"
+    label = f"{readable(measure_id)} over time"
     return _svg(width, height, "".join(body), label, "measure-svg")
 
 
@@ -1017,7 +813,7 @@ def _hold_chart_svg(series: SeriesRecorder, ctx: ReportContext, timing: _Timing)
         )
     for k, side in enumerate(ctx.sides):
         held = series.held_s[:, k]
-        color = _SIDE_COLORS[k % len(_SIDE_COLORS)]
+        color = palette.SIDES[k % len(palette.SIDES)]
         if not np.nanmax(held, initial=0.0) > 0:
             continue  # a side never held has no line worth drawing (its card says so)
         d = _path(timing.t, held, axis, y_of, np.isfinite(held), timing)
@@ -1044,7 +840,7 @@ def _ring_svg(held_s: float, target_s: float, color: str, reached: bool) -> str:
     arc = ""
     if share > 0:  # with nothing held, a round line cap alone would still draw a dot
         arc = (
-            f'<circle cx="60" cy="60" r="{radius}" fill="none" stroke="{_COLOR_PASS if reached else color}" '
+            f'<circle cx="60" cy="60" r="{radius}" fill="none" stroke="{palette.PASS if reached else color}" '
             f'stroke-width="{stroke}" stroke-linecap="round" '
             f'stroke-dasharray="{share * circumference:.1f} {circumference:.1f}" '
             'transform="rotate(-90 60 60)"/>'
@@ -1058,9 +854,11 @@ def _ring_svg(held_s: float, target_s: float, color: str, reached: bool) -> str:
     )
 
 
-_CSS: Final = """
-:root { --ink:#1f2a33; --muted:#5f6f7a; --line:#e3e8ec; --bg:#f5f7f9; --card:#fff;
-  --good:#2e7d32; --warn:#b26a00; --bad:#c62828; }
+_CSS: Final = (
+    f":root {{ --ink:{palette.INK}; --muted:{palette.MUTED}; --line:#e3e8ec; --bg:#f5f7f9; --card:#fff;\n"
+    f"  --good:{palette.GOOD_TEXT}; --warn:{palette.WARN_TEXT}; --bad:{palette.BAD_TEXT}; "
+    f"--pass:{palette.PASS}; }}"
+    + """
 * { box-sizing:border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
   font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif; }
@@ -1140,9 +938,10 @@ svg .marker text { font-size:11px; font-weight:700; fill:var(--ink); }
 .rep-row { display:flex; align-items:center; gap:12px; margin:6px 0; }
 .rep-side { width:70px; font-weight:600; }
 .bar { flex:1; height:14px; background:#eceff1; border-radius:7px; overflow:hidden; }
-.bar-fill { display:block; height:100%; background:#43a047; }
+.bar-fill { display:block; height:100%; background:var(--pass); }
 footer { color:var(--muted); font-size:13px; padding:4px 4px 0; }
 footer p { margin:2px 0; }
 @media (max-width:800px) { .tiles, .measures { grid-template-columns:1fr 1fr; } }
 @media print { body { background:#fff; } section, header { break-inside:avoid; } }
 """
+)

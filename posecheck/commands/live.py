@@ -8,21 +8,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from posecheck.commands.common import end_of_run, model_options, print_outputs, resolve_model_arg
 from posecheck.errors import SourceError, SpecError
 from posecheck.voice.speakers import ENGINES
 
 if TYPE_CHECKING:
+    from posecheck.live.session import LiveResult
     from posecheck.voice import Speaker
-
-EXIT_OK = 0
-EXIT_NO_PERSON = 2
-EXIT_INTERRUPTED = 130
 
 
 def register(commands: Any) -> None:
     """Add the `live` subcommand to the CLI's subparsers."""
-    from posecheck.cli import model_options
-
     live = commands.add_parser(
         "live",
         help="coach a stretch or a routine in real time from a camera",
@@ -85,9 +81,8 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck.cli import resolve_model_arg
     from posecheck.live.safety import first_start_note
-    from posecheck.live.session import EndReason, LiveOptions, LiveSession
+    from posecheck.live.session import LiveOptions, LiveSession
     from posecheck.live.window import CvWindow, Display, HeadlessDisplay
     from posecheck.pose.detector import PoseDetector
     from posecheck.video.camera import CameraSource, CaptureDevice, FileAsCamera, LatestFrame, SessionClock
@@ -145,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         device.close()
         if display is not None:
             display.close()
-    return _report(args, result, EndReason)
+    return _report(args, result)
 
 
 def _open_speaker(engine: str) -> tuple[Speaker, str | None]:
@@ -159,8 +154,9 @@ def _open_speaker(engine: str) -> tuple[Speaker, str | None]:
     return make_speaker(None if engine == "auto" else engine)
 
 
-def _report(args: argparse.Namespace, result: Any, end_reason: Any) -> int:
-    from posecheck.report import format_summary
+def _report(args: argparse.Namespace, result: LiveResult) -> int:
+    from posecheck.live.session import EndReason
+    from posecheck.report.text import format_summary
 
     for report in result.items:
         if not report.started:
@@ -168,7 +164,7 @@ def _report(args: argparse.Namespace, result: Any, end_reason: Any) -> int:
         for summary in report.summaries:
             print(format_summary(summary))
     if result.outputs:
-        print("wrote: " + ", ".join(str(p) for p in result.outputs.values()))
+        print_outputs(result.outputs)
     stats = result.stats
     if not args.quiet and stats.frames_shown:
         source = f" (source {stats.source_fps:.0f} fps)" if stats.source_fps else ""
@@ -178,20 +174,16 @@ def _report(args: argparse.Namespace, result: Any, end_reason: Any) -> int:
             f"({100 * stats.dropped_fraction:.0f}%); "
             f"median latency {stats.median_latency_ms():.0f} ms"
         )
-    if result.ended is end_reason.INTERRUPTED:
-        print("posecheck: interrupted: the summary covers the session until then", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if result.ended is end_reason.DISCONNECTED or (
-        result.ended is end_reason.SOURCE_ENDED and result.problem
-    ):
-        print(
-            f"posecheck: error: {result.problem}; the summary covers the session until then", file=sys.stderr
-        )
-        return SourceError.exit_code
-    if stats.frames_shown and not result.person_seen:
-        print("posecheck: no person found", file=sys.stderr)
-        return EXIT_NO_PERSON
-    return EXIT_OK
+    lost = result.ended is EndReason.DISCONNECTED or (
+        result.ended is EndReason.SOURCE_ENDED and result.problem
+    )
+    return end_of_run(
+        interrupted=result.ended is EndReason.INTERRUPTED,
+        damage=result.problem if lost else None,
+        person_found=result.person_seen or not stats.frames_shown,
+        kept_partial="the summary covers the session until then",
+        kept_damaged="the summary covers the session until then",
+    )
 
 
 def _plan(args: argparse.Namespace) -> Any:

@@ -13,15 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from posecheck.commands.common import ExitCode, end_of_run, model_options
 from posecheck.errors import PosecheckError, SourceError
-
-EXIT_OK = 0
-EXIT_NO_PERSON = 2
 
 
 def register(commands: Any) -> None:
-    from posecheck.cli import model_options
-
     parser = commands.add_parser(
         "tune",
         help="a spec's rule ranges against a recording: plot, table, suggested ranges",
@@ -135,8 +131,7 @@ def run_tune(args: argparse.Namespace) -> int:
         print(format_table(result))
         print("wrote: " + ", ".join(str(p) for p in outputs.values()))
     if not result.scored.person.any():
-        print(f"posecheck: no person found in {recording_path}", file=sys.stderr)
-        return EXIT_NO_PERSON
+        return end_of_run(person_found=False, source=str(recording_path))
     date = datetime.date.today().isoformat()
     if args.write:
         edits = range_edits(result, date)
@@ -160,34 +155,27 @@ def run_tune(args: argparse.Namespace) -> int:
             print(line)
         for rule_id, (low, high) in outcome.unsaved.items():
             print(f"not saved: {rule_id} min {low} max {high} (the sliders at quit)")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _record_once(args: argparse.Namespace, video: Path, out_dir: Path) -> Path:
     """Run the pose model over the video into OUT/NAME.pose.jsonl, unless a newer one is there."""
-    from posecheck.cli import FrameProgress, resolve_model_arg
-    from posecheck.pose.detector import PoseDetector
-    from posecheck.pose.recording import PoseRecordingWriter
-    from posecheck.session import record_video, recording_header
-    from posecheck.video.sources import ImageSource, open_source
+    from posecheck.commands.record import record_pose
+    from posecheck.report.outputs import output_path
 
     if not video.is_file():
         raise SourceError(f"{video} not found: give a pose recording (.pose.jsonl) or a video")
-    recording_path = out_dir / f"{video.stem}.pose.jsonl"
+    recording_path = output_path(out_dir, video.stem, "pose recording")
     if recording_path.is_file() and recording_path.stat().st_mtime >= video.stat().st_mtime:
         if not args.quiet:
             print(f"reusing {recording_path} (delete it to run the pose model again)")
         return recording_path
-    model_path = resolve_model_arg(args)
-    with open_source(str(video)) as source:
-        if isinstance(source, ImageSource):
-            raise SourceError(f"{video} is a photo or a folder of photos; tune takes a video or a recording")
-        with (
-            PoseDetector(model_path, mode="video") as detector,
-            FrameProgress(source, args.quiet) as bar,
-            PoseRecordingWriter(recording_path, recording_header(source, model_path)) as writer,
-        ):
-            recorded = record_video(source, detector, writer, progress=bar.step)
+    recorded, _ = record_pose(
+        args,
+        str(video),
+        recording_path,
+        photos_error=f"{video} is a photo or a folder of photos; tune takes a video or a recording",
+    )
     if recorded.interrupted:
         recording_path.unlink(missing_ok=True)  # a partial recording must not be reused next time
         raise KeyboardInterrupt
