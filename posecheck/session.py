@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -137,12 +137,11 @@ def analyze_video(
     return _finish(
         outputs,
         summary_builder,
-        frames=frames,
-        interrupted=interrupted,
-        truncated=source.truncated,
-        problem=source.problem or ("" if frames else "no frame could be decoded"),
-        frames_total=source.frame_count_hint,
-        thumbnails=moments.thumbnails(),
+        source,
+        frames,
+        interrupted,
+        "no frame could be decoded",
+        moments.thumbnails(),
     )
 
 
@@ -178,37 +177,41 @@ def analyze_recording(
             if progress is not None:
                 progress(frame)
         interrupted = stop.requested
-    return _finish(
-        outputs,
-        summary_builder,
-        frames=frames,
-        interrupted=interrupted,
-        truncated=recording.truncated,
-        problem=recording.problem or ("" if frames else "the recording holds no frames"),
-        frames_total=recording.frame_count_hint,
-        thumbnails=(),
-    )
+    return _finish(outputs, summary_builder, recording, frames, interrupted, "the recording holds no frames")
+
+
+class _Input(Protocol):
+    """What the finishing step reads of a video source or a pose recording."""
+
+    @property
+    def truncated(self) -> bool: ...
+    @property
+    def problem(self) -> str | None: ...
+    @property
+    def frame_count_hint(self) -> int | None: ...
 
 
 def _finish(
     outputs: dict[str, Path],
     summary_builder: SummaryBuilder,
-    *,
+    source: _Input,
     frames: int,
     interrupted: bool,
-    truncated: bool,
-    problem: str,
-    frames_total: int | None,
-    thumbnails: Sequence[FaultThumbnail],
+    nothing_read: str,
+    thumbnails: Sequence[FaultThumbnail] = (),
 ) -> AnalysisResult:
-    """The reports of whatever was analysed, complete or not, as an AnalysisResult."""
+    """The reports of whatever was analysed, complete or not, as an AnalysisResult.
+
+    `nothing_read` is the problem to state when not a single frame could be read.
+    """
+    problem = source.problem or ("" if frames else nothing_read)
     if interrupted:
         problem = f"interrupted after {frames} frames"
     summary, written = finish_run(
         summary_builder,
         outputs,
-        complete=not interrupted and not truncated,
-        frames_total=frames_total,
+        complete=not interrupted and not source.truncated,
+        frames_total=source.frame_count_hint,
         problem=problem or None,
         thumbnails=thumbnails,
     )

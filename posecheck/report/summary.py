@@ -285,13 +285,7 @@ def _verdict_body(summary: dict[str, Any]) -> str:
         text = "target hold " + ", ".join(parts) if parts else "no side was held"
         if skipped:
             text += ", " + " and ".join(skipped) + " not attempted"
-    good_pct = 100.0 * (summary["time_in_good_form_s"] or 0.0) / summary["time_in_pose_s"]
-    text += f"; good form {good_pct:.0f}% of the time in pose"
-    totals = {rid: info["fail_s"] for rid, info in summary["rules"].items() if info["fail_s"]}
-    fault = main_fault(summary, totals)
-    if fault is not None:
-        text += f"; main fault: '{fault[0]}' ({fault[1]:.1f} s)"
-    return text + "."
+    return text + _form_text(summary)
 
 
 def _reps_verdict(summary: dict[str, Any]) -> str:
@@ -302,8 +296,13 @@ def _reps_verdict(summary: dict[str, Any]) -> str:
         text = f"{counted['both']} of {target} reps"
     else:
         text = "reps " + ", ".join(f"{side} {n} of {target}" for side, n in counted.items())
+    return text + _form_text(summary)
+
+
+def _form_text(summary: dict[str, Any]) -> str:
+    """'; good form N% of the time in pose; main fault: ...' closing a verdict."""
     good_pct = 100.0 * (summary["time_in_good_form_s"] or 0.0) / summary["time_in_pose_s"]
-    text += f"; good form {good_pct:.0f}% of the time in pose"
+    text = f"; good form {good_pct:.0f}% of the time in pose"
     totals = {rid: info["fail_s"] for rid, info in summary["rules"].items() if info["fail_s"]}
     fault = main_fault(summary, totals)
     if fault is not None:
