@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.paths import SPECS_DIR
 
 from posecheck.cli import main
 from posecheck.spec import load_spec
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow
 CLIP = "low_lunge/fitbod_kneeling-hip-flexor.mp4"
 STEM = "fitbod_kneeling-hip-flexor"
 RULE = "torso-upright"
-BUNDLED = Path(__file__).resolve().parent.parent / "stretch_specs" / "kneeling-hip-flexor.yaml"
+BUNDLED = SPECS_DIR / "kneeling-hip-flexor.yaml"
 # The clip leans back about 8 degrees for most of the hold: a lower limit of -5 fails those frames.
 TIGHT, LOOSE = "    min: -5\n    max: 20\n", "    min: -15\n    max: 20\n"
 

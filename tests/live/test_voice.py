@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.paths import SPECS_DIR
 
 from posecheck.cli import main
 from posecheck.commands import live as live_command
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.slow
 
 HIP_FLEXOR = "low_lunge/fitbod_kneeling-hip-flexor.mp4"
 QUAD = "quad_stretch/traj_prone-quad-stretch_vertical.mp4"
-REPO = Path(__file__).resolve().parent.parent
 STEM = "fitbod_kneeling-hip-flexor.live.kneeling-hip-flexor"
 MILESTONES = ("Ten seconds left", "Halfway")
 ROUTINE_PROMPTS = ("Get ready: ", "Switch sides: ", "All done")
@@ -46,7 +46,7 @@ def voiced_run(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("POSECHECK_MODEL", str(model_path))
-        patch.setenv("POSECHECK_SPECS_DIR", str(REPO / "stretch_specs"))
+        patch.setenv("POSECHECK_SPECS_DIR", str(SPECS_DIR))
         patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
         patch.setattr(live_command, "_open_speaker", open_speaker)
         stdout = io.StringIO()
@@ -120,7 +120,7 @@ def test_voice_without_an_engine_says_so_once_and_keeps_going(
     monkeypatch.setenv("PATH", str(empty))  # no espeak-ng, espeak or say here
     monkeypatch.setattr("posecheck.voice.speakers._module_available", lambda name: False)  # nor pyttsx3
     monkeypatch.setenv("POSECHECK_MODEL", str(model_path))
-    monkeypatch.setenv("POSECHECK_SPECS_DIR", str(REPO / "stretch_specs"))
+    monkeypatch.setenv("POSECHECK_SPECS_DIR", str(SPECS_DIR))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     code = main(
         [

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.poses import blank_pose
 
 from posecheck.errors import OutputError
-from posecheck.pose.landmarks import NUM_LANDMARKS, Pose
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
 from posecheck.report.plot import plot_timeline
@@ -37,12 +37,7 @@ KNEE = "knee_over_ankle"  # critical, on shin_deg
 HIPS = "hips_level"  # advisory, on tilt_ratio
 PASS, LOW, HIGH, UNKNOWN = Verdict.PASS, Verdict.FAIL_LOW, Verdict.FAIL_HIGH, Verdict.UNKNOWN
 
-POSE = Pose(
-    xy_px=np.zeros((NUM_LANDMARKS, 2)),
-    world_xyz_m=np.zeros((NUM_LANDMARKS, 3)),
-    visibility=np.ones(NUM_LANDMARKS),
-    image_wh=(640, 480),
-)
+POSE = blank_pose()
 
 
 def make_ctx(sides: tuple[str, ...] = ("left", "right"), hold_target_s: float = 30.0) -> ReportContext:

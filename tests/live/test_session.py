@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 import pytest
 from ruamel.yaml import YAML
+from support.paths import SPECS_DIR
 
 from posecheck.cli import main
 from posecheck.live.keys import ESC
@@ -36,13 +37,12 @@ pytestmark = pytest.mark.slow
 
 HIP_FLEXOR = "low_lunge/fitbod_kneeling-hip-flexor.mp4"
 QUAD = "quad_stretch/traj_prone-quad-stretch_vertical.mp4"
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
 def _isolated(model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POSECHECK_MODEL", str(model_path))
-    monkeypatch.setenv("POSECHECK_SPECS_DIR", str(REPO / "stretch_specs"))
+    monkeypatch.setenv("POSECHECK_SPECS_DIR", str(SPECS_DIR))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # the safety-note flag
 
 

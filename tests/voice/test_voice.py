@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_engine import FPS, GOOD_FORM, KNEE_PAST_ANKLE, KNEE_RULE, make_pose
+from support.poses import FPS, GOOD_FORM, KNEE_PAST_ANKLE, KNEE_RULE, make_pose
 
 from posecheck.checks.engine import Engine
 from posecheck.results import Cue, FrameResult, HoldState, HoldStatus

@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from test_engine import FPS, GOOD_FORM, IMAGE_WH, KNEE_PAST_ANKLE, KNEE_RULE, make_pose
+from support.poses import FPS, GOOD_FORM, IMAGE_WH, KNEE_PAST_ANKLE, KNEE_RULE, make_pose
 
 from posecheck.checks.engine import Engine
 from posecheck.cli import main

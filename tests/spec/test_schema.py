@@ -9,14 +9,13 @@ from typing import Any
 import jsonschema
 import pytest
 from ruamel.yaml import YAML
+from support.paths import SPECS_DIR
 
 from posecheck.cli import main
 from posecheck.errors import SpecError
 from posecheck.spec.loader import load_spec
 from posecheck.spec.schema import REGENERATE_COMMAND, SCHEMA_FILE_NAME, schema_text, stretch_spec_schema
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-SPECS_DIR = REPO_DIR / "stretch_specs"
 SCHEMA_PATH = SPECS_DIR / SCHEMA_FILE_NAME
 REAL_SPECS = sorted(SPECS_DIR.glob("*.yaml"))
 

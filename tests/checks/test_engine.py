@@ -7,104 +7,26 @@ left foot forward (shin vertical, knee over the ankle), right knee on the floor,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
+from support.poses import (
+    FPS,
+    FRONT_FOOT_HIDDEN,
+    FRONT_FOOT_OUT_OF_PICTURE,
+    FRONT_KNEE_HIDDEN,
+    GOOD_FORM,
+    KNEE_PAST_ANKLE,
+    KNEE_RULE,
+    make_pose,
+)
 
 from posecheck.checks.engine import Engine
-from posecheck.pose.landmarks import LANDMARK_INDEX, LANDMARK_NAMES, NUM_LANDMARKS, Pose
+from posecheck.pose.landmarks import Pose
 from posecheck.results import FrameResult, HoldState, Verdict
 from posecheck.spec.loader import load_spec
 from posecheck.spec.model import StretchSpec
-
-FPS = 30
-IMAGE_WH = (1280, 720)
-
-# Side view, facing image-right; both hips / shoulders / ears overlap as they do side-on.
-KNEELING_LUNGE_PX: dict[str, tuple[float, float]] = {
-    "nose": (700, 140),
-    "left_eye_inner": (690, 128),
-    "left_eye": (688, 127),
-    "left_eye_outer": (684, 127),
-    "right_eye_inner": (690, 128),
-    "right_eye": (688, 127),
-    "right_eye_outer": (684, 127),
-    "left_ear": (655, 132),
-    "right_ear": (655, 132),
-    "mouth_left": (690, 158),
-    "mouth_right": (690, 158),
-    "left_shoulder": (650, 200),
-    "right_shoulder": (650, 200),
-    "left_elbow": (690, 330),
-    "right_elbow": (690, 330),
-    "left_wrist": (760, 460),  # hands on the front knee
-    "right_wrist": (760, 460),
-    "left_pinky": (770, 470),
-    "right_pinky": (770, 470),
-    "left_index": (775, 468),
-    "right_index": (775, 468),
-    "left_thumb": (768, 462),
-    "right_thumb": (768, 462),
-    "left_hip": (640, 480),
-    "right_hip": (640, 480),
-    # front (left) leg: thigh about horizontal, shin vertical, foot flat
-    "left_knee": (800, 490),
-    "left_ankle": (800, 650),
-    "left_heel": (780, 665),
-    "left_foot_index": (880, 670),
-    # back (right) leg: knee on the floor behind the hips, shin along the floor
-    "right_knee": (560, 650),
-    "right_ankle": (400, 660),
-    "right_heel": (390, 640),
-    "right_foot_index": (420, 675),
-}
-KNEE_PAST_ANKLE = {"left_knee": (860.0, 490.0)}  # 60 px ahead of the ankle: 0.27 thigh lengths
-FRONT_KNEE_HIDDEN = {"left_knee": 0.1}
-FRONT_FOOT_OUT_OF_PICTURE = {"left_ankle": (1300.0, 650.0), "left_heel": (1290.0, 665.0)}
-FRONT_FOOT_HIDDEN = {"left_ankle": 0.1, "left_heel": 0.1}
-
-KNEE_RULE = "knee-over-ankle"
-
-
-def _other_side(name: str) -> str:
-    if name.startswith("left_"):
-        return "right_" + name.removeprefix("left_")
-    if name.startswith("right_"):
-        return "left_" + name.removeprefix("right_")
-    return name
-
-
-def make_pose(
-    moved: Mapping[str, tuple[float, float]] | None = None,
-    visibility: Mapping[str, float] | None = None,
-    *,
-    swap_legs: bool = False,
-    mirror: bool = False,
-) -> Pose:
-    """The kneeling lunge, with some points moved / hidden, the sides swapped or mirrored left-right.
-
-    `moved` and `visibility` name the landmarks before swapping: "left_knee" is the front knee.
-    """
-    points = {**KNEELING_LUNGE_PX, **(moved or {})}
-    vis = {name: 0.9 for name in LANDMARK_NAMES} | dict(visibility or {})
-    if swap_legs:
-        points = {_other_side(name): xy for name, xy in points.items()}
-        vis = {_other_side(name): v for name, v in vis.items()}
-    xy_px = np.array([points[name] for name in LANDMARK_NAMES], dtype=np.float64)
-    if mirror:
-        xy_px[:, 0] = IMAGE_WH[0] - xy_px[:, 0]
-    # World: metres about the mid hip, y down; the left side nearer the camera (smaller z).
-    world = np.zeros((NUM_LANDMARKS, 3))
-    world[:, :2] = (xy_px - xy_px[LANDMARK_INDEX["left_hip"]]) / 500.0
-    world[:, 2] = [
-        -0.1 if n.startswith("left_") else 0.1 if n.startswith("right_") else 0.0 for n in LANDMARK_NAMES
-    ]
-    return Pose(xy_px, world, np.array([vis[n] for n in LANDMARK_NAMES]), IMAGE_WH)
-
-
-GOOD_FORM = make_pose()
 
 
 @pytest.fixture(scope="module")

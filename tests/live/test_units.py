@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.paths import SPECS_DIR
+from support.poses import standing_pose
 
 from posecheck.errors import SourceError, SpecError
 from posecheck.live.framing import check_framing, required_landmarks, width_ratio
@@ -17,7 +19,7 @@ from posecheck.live.keys import ESC, Action, action_for_key
 from posecheck.live.reload import FileWatcher
 from posecheck.live.routine import PlannedItem, RoutineRunner, Stage, load_routine, plan_for_spec
 from posecheck.live.safety import SAFETY_NOTE, first_start_note
-from posecheck.pose.landmarks import LANDMARK_INDEX, NUM_LANDMARKS, Pose
+from posecheck.pose.landmarks import LANDMARK_INDEX
 from posecheck.spec import find_spec, load_spec
 from posecheck.video.camera import (
     CameraSource,
@@ -29,7 +31,7 @@ from posecheck.video.camera import (
 )
 from posecheck.video.frame import Frame
 
-ROUTINES = Path(__file__).resolve().parent.parent / "stretch_specs" / "routines"
+ROUTINES = SPECS_DIR / "routines"
 
 
 # --------------------------------------------------------------------------- keys
@@ -56,42 +58,6 @@ def test_key_map(code: int, action: Action | None) -> None:
 # --------------------------------------------------------------------------- framing
 
 
-def _pose(
-    *,
-    width_px: int = 1280,
-    height_px: int = 720,
-    shoulder_half_px: float = 5.0,
-    scale: float = 1.0,
-    foot_y_px: float | None = None,
-) -> Pose:
-    """A standing person, centred; `shoulder_half_px` sets how square-on they look."""
-    xy = np.zeros((NUM_LANDMARKS, 2))
-    cx = width_px / 2
-
-    def put(name: str, x: float, y: float) -> None:
-        xy[LANDMARK_INDEX[name]] = (cx + x * scale, 100 + y * scale)
-
-    for side, sign in (("left", 1), ("right", -1)):
-        put(f"{side}_shoulder", sign * shoulder_half_px * scale, 40)
-        put(f"{side}_elbow", sign * shoulder_half_px * scale, 130)
-        put(f"{side}_wrist", sign * shoulder_half_px * scale, 210)
-        for finger in ("pinky", "index", "thumb"):
-            put(f"{side}_{finger}", sign * shoulder_half_px * scale, 225)
-        put(f"{side}_hip", sign * shoulder_half_px * 0.6 * scale, 240)
-        put(f"{side}_knee", sign * 10, 380)
-        put(f"{side}_ankle", sign * 10, 520)
-        put(f"{side}_heel", sign * 10 - 10, 530)
-        put(f"{side}_foot_index", sign * 10 + 25, 535)
-    for name in LANDMARK_INDEX:
-        if xy[LANDMARK_INDEX[name]].sum() == 0:
-            put(name, 0, 0)  # the face
-    if foot_y_px is not None:
-        for side in ("left", "right"):
-            for part in ("ankle", "heel", "foot_index"):
-                xy[LANDMARK_INDEX[f"{side}_{part}"], 1] = foot_y_px
-    return Pose(xy, np.zeros((NUM_LANDMARKS, 3)), np.full(NUM_LANDMARKS, 0.9), (width_px, height_px))
-
-
 @pytest.fixture(scope="module")
 def quad_spec() -> object:
     return load_spec(find_spec("standing-quad-stretch"))
@@ -106,7 +72,7 @@ def test_required_landmarks_take_both_sides_of_relative_names(quad_spec: object)
 
 
 def test_side_on_person_in_frame_passes(quad_spec: object) -> None:
-    framing = check_framing(_pose(), quad_spec)  # type: ignore[arg-type]
+    framing = check_framing(standing_pose(), quad_spec)  # type: ignore[arg-type]
     assert framing.ok and framing.cue is None
     assert 0.6 < framing.size_fraction < 0.8
     assert "good" in framing.meter()
@@ -121,7 +87,7 @@ def test_side_on_person_in_frame_passes(quad_spec: object) -> None:
     ],
 )
 def test_framing_problems_name_the_fix(quad_spec: object, pose_kwargs: dict[str, float], cue: str) -> None:
-    framing = check_framing(_pose(**pose_kwargs), quad_spec)  # type: ignore[arg-type]
+    framing = check_framing(standing_pose(**pose_kwargs), quad_spec)  # type: ignore[arg-type]
     assert not framing.ok
     assert framing.cue == cue
 
@@ -133,8 +99,8 @@ def test_no_person_is_not_framed(quad_spec: object) -> None:
 
 
 def test_width_ratio_separates_square_on_from_profile() -> None:
-    assert width_ratio(_pose(shoulder_half_px=5)) < 0.1
-    assert width_ratio(_pose(shoulder_half_px=90)) > 0.65
+    assert width_ratio(standing_pose(shoulder_half_px=5)) < 0.1
+    assert width_ratio(standing_pose(shoulder_half_px=90)) > 0.65
 
 
 # --------------------------------------------------------------------------- routine file

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.paths import SAMPLES_DIR, SPECS_DIR
 
 from posecheck.cli import main
 from posecheck.errors import PosecheckError, SpecError
@@ -24,9 +25,8 @@ from posecheck.tune.specfile import RangeEdit, edit_rule_ranges, write_rule_rang
 from posecheck.tune.suggest import MARGIN_FLOOR, format_value, in_pose_values, suggest_range
 from posecheck.tune.tuning import CSV_COLUMNS, tune_recording
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-SAMPLES = REPO_DIR / "samples"
-SPECS = REPO_DIR / "stretch_specs"
+SAMPLES = SAMPLES_DIR
+SPECS = SPECS_DIR
 HIP_FAULTY = SAMPLES / "kneeling-hip-flexor_faulty.pose.jsonl.gz"
 HIP_GOOD = SAMPLES / "kneeling-hip-flexor_good.pose.jsonl.gz"
 QUAD_FAULTY = SAMPLES / "standing-quad-stretch_faulty.pose.jsonl.gz"

@@ -14,14 +14,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
+from support.paths import REPO_DIR
 
 from posecheck.errors import ModelError
 from posecheck.pose.detector import PoseDetector
 from posecheck.pose.landmarks import LANDMARK_INDEX
 
 pytestmark = pytest.mark.slow
-
-REPO_DIR = Path(__file__).resolve().parent.parent
 
 
 def _y(pose_xy: npt.NDArray[np.float64], name: str) -> float:

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
+from support.paths import REPO_DIR, SPECS_DIR
 
 from posecheck.errors import PosecheckError, SpecError
 from posecheck.spec.loader import SPECS_ENV, find_spec, list_specs, load_spec
 from posecheck.spec.model import AngleMeasure, EntryCondition, Rule, StretchSpec
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-SPECS_DIR = REPO_DIR / "stretch_specs"
 REAL_SPECS = sorted(SPECS_DIR.glob("*.yaml"))
 
 SPEC_ID = "test-stretch"
