@@ -2,7 +2,7 @@
 
 Each fault is a deliberate, clear break of one rule of the bundled spec (well past
 its limit, so the verdict does not depend on noise); each good pose sits well inside
-every limit. tests/test_synth_samples.py checks that the specs judge them so.
+every limit. tests/synth/test_samples.py checks that the specs judge them so.
 """
 
 from __future__ import annotations
