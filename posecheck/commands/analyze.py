@@ -16,6 +16,7 @@ from typing import Any
 from posecheck.commands.common import (
     FrameProgress,
     end_of_run,
+    judging_options,
     model_options,
     print_outputs,
     resolve_model_arg,
@@ -33,10 +34,7 @@ def register(commands: Any) -> None:
     analyze.add_argument(
         "input", help="video file, pose recording (.pose.jsonl, no model needed), photo, or folder of photos"
     )
-    analyze.add_argument(
-        "--stretch", "-s", required=True, help="spec id (see 'posecheck specs') or spec file"
-    )
-    analyze.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
+    judging_options(analyze)
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     analyze.add_argument(
         "--save-pose",

@@ -64,6 +64,15 @@ def print_outputs(outputs: Mapping[str, Path]) -> None:
         print(f"report: {outputs['report'].resolve().as_uri()}")
 
 
+STRETCH_HELP = "spec id (see 'posecheck specs') or spec file"
+
+
+def judging_options(parser: argparse.ArgumentParser) -> None:
+    """--stretch and --out, shared by the commands that judge an input against a spec."""
+    parser.add_argument("--stretch", "-s", required=True, help=STRETCH_HELP)
+    parser.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
+
+
 def model_options(parser: argparse.ArgumentParser) -> None:
     """--model and --model-variant, shared by every command that runs the pose model."""
     group = parser.add_argument_group("pose model")

@@ -8,7 +8,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posecheck.commands.common import end_of_run, model_options, print_outputs, resolve_model_arg
+from posecheck.commands.common import (
+    STRETCH_HELP,
+    end_of_run,
+    model_options,
+    print_outputs,
+    resolve_model_arg,
+)
 from posecheck.errors import SourceError, SpecError
 from posecheck.voice.speakers import ENGINES
 
@@ -28,7 +34,7 @@ def register(commands: Any) -> None:
         "At the end it prints the same summary as 'analyze'.",
     )
     what = live.add_mutually_exclusive_group()
-    what.add_argument("--stretch", "-s", help="spec id (see 'posecheck specs') or spec file")
+    what.add_argument("--stretch", "-s", help=STRETCH_HELP)
     what.add_argument(
         "--routine", "-r", metavar="FILE", help="routine file, e.g. stretch_specs/routines/lower-back.yaml"
     )

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from posecheck.commands.common import ExitCode, end_of_run, model_options
+from posecheck.commands.common import ExitCode, end_of_run, judging_options, model_options
 from posecheck.errors import PosecheckError, SourceError
 
 
@@ -31,8 +31,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "input", help="pose recording (.pose.jsonl[.gz]), or a video (the model runs once, saved to OUT)"
     )
-    parser.add_argument("--stretch", "-s", required=True, help="spec id (see 'posecheck specs') or spec file")
-    parser.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
+    judging_options(parser)
     parser.add_argument("--suggest", action="store_true", help="propose ranges from the in-pose frames")
     parser.add_argument(
         "--write",

@@ -626,9 +626,7 @@ class LiveSession:
         try:
             spec = load_spec(path)
         except SpecError as exc:
-            # Keep coaching with the last good spec; the error stays up until the file is fixed.
-            message = str(exc).replace(str(path), path.name)
-            self.notices.post(key, f"{message} - keeping the last good version", now, None)
+            self._keep_last_good(key, path, exc, now)
             return
         self._good_specs[path] = spec
         self.notices.post(key, f"spec reloaded: {path.name}", now, self.options.notice_s)
@@ -636,13 +634,17 @@ class LiveSession:
         if run is not None and run.item.spec_path == path:
             run.apply_spec(with_hold(spec, run.item.hold_s))
 
+    def _keep_last_good(self, key: str, path: Path, exc: SpecError, now: float) -> None:
+        """Keep coaching with the last good version; the error stays up until the file is fixed."""
+        message = str(exc).replace(str(path), path.name)
+        self.notices.post(key, f"{message} - keeping the last good version", now, None)
+
     def _reload_routine(self, path: Path, now: float) -> None:
         key = f"reload:{path}"
         try:
             plan = load_routine(path)
         except SpecError as exc:
-            message = str(exc).replace(str(path), path.name)
-            self.notices.post(key, f"{message} - keeping the last good version", now, None)
+            self._keep_last_good(key, path, exc, now)
             return
         for item in plan.items:
             self._good_specs.setdefault(item.spec_path, load_spec(item.spec_path))
