@@ -6,10 +6,10 @@ import itertools
 
 import numpy as np
 import pytest
+from support.contexts import bare_context
 from support.poses import blank_pose
 
 from posecheck.checks.hold import HoldTimer
-from posecheck.report.context import ReportContext
 from posecheck.report.summary import SummaryBuilder
 from posecheck.results import FrameResult
 from posecheck.timing import MAX_FRAME_GAP_S, continues_previous, counted_s, frame_durations_s
@@ -45,20 +45,7 @@ def test_the_hold_timer_and_the_summary_agree_across_a_gap() -> None:
     """Good form throughout, 30 fps, with a 2 s hole in the video: neither counts the hole."""
     t = np.concatenate([np.arange(90) / 30, 5.0 + np.arange(90) / 30])
     timer = HoldTimer(("both",), target_s=60.0, grace_s=5.0)
-    ctx = ReportContext(
-        source="clip.mp4",
-        stretch_id="x",
-        stretch_name="X",
-        sides=("both",),
-        hold_target_s=60.0,
-        measure_ids=(),
-        measure_units={},
-        rule_ids=(),
-        rule_severity={},
-        rule_cues={},
-        rule_ranges={},
-        rule_measure={},
-    )
+    ctx = bare_context()
     builder = SummaryBuilder(ctx)
     pose = blank_pose()
     for i, t_s in enumerate(t.tolist()):

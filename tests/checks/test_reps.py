@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.contexts import bare_context
 
 from posecheck.checks.engine import judged_value
 from posecheck.checks.reps import RepCounter
 from posecheck.cli import main
 from posecheck.errors import SpecError
 from posecheck.overlay import Overlay, RepCounterAnnotator
-from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
 from posecheck.report.summary import SummaryBuilder
 from posecheck.report.text import format_summary
@@ -358,19 +358,11 @@ def test_overlay_draws_the_rep_counter_in_place_of_the_hold_ring() -> None:
 
 
 def test_csv_and_summary_carry_reps(tmp_path: Path) -> None:
-    ctx = ReportContext(
-        source="clip.mp4",
+    ctx = bare_context(
         stretch_id="knee-to-chest",
         stretch_name="Knee to chest",
         sides=("left", "right"),
         hold_target_s=30.0,
-        measure_ids=(),
-        measure_units={},
-        rule_ids=(),
-        rule_severity={},
-        rule_cues={},
-        rule_ranges={},
-        rule_measure={},
         rep_sides=("left", "right"),
     )
     status = RepStatus("left", "pull", "Pull", "release", {"left": 2, "right": 1}, 3, {"left": 1, "right": 0})

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from posecheck.report.context import ReportContext
+from support.contexts import bare_context
+
 from posecheck.report.outputs import SUFFIXES, finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder
-
-
-def _ctx() -> ReportContext:
-    return ReportContext(
-        source="clip.mp4",
-        stretch_id="x",
-        stretch_name="X",
-        sides=("both",),
-        hold_target_s=10.0,
-        measure_ids=(),
-        measure_units={},
-        rule_ids=(),
-        rule_severity={},
-        rule_cues={},
-        rule_ranges={},
-        rule_measure={},
-    )
 
 
 def test_names() -> None:
@@ -42,7 +26,7 @@ def test_names() -> None:
 def test_a_run_without_frames_writes_only_its_summary(tmp_path: Path) -> None:
     paths = run_outputs(tmp_path, "empty")
     summary, written = finish_run(
-        SummaryBuilder(_ctx()), paths, complete=False, problem="no frame could be decoded"
+        SummaryBuilder(bare_context()), paths, complete=False, problem="no frame could be decoded"
     )
     assert list(written) == ["csv", "summary"]
     assert written["summary"].is_file()
