@@ -10,6 +10,7 @@ like the spec loader.
 from __future__ import annotations
 
 import bisect
+import difflib
 import itertools
 import math
 from collections.abc import Mapping
@@ -206,26 +207,54 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _describe(path: Path, data: Any, exc: ValidationError) -> str:
-    """The first problem as 'file:line: key.path: message', and how many more there are."""
-    error = exc.errors()[0]
+    """The first problem as 'file:line: key.path: message', and how many more there are.
+
+    A misspelt key also makes the right key "missing", so unknown keys come first; then
+    document order.
+    """
+    problems = sorted(_describe_one(data, error) for error in exc.errors())
+    _, line, text = problems[0]
+    more = len(problems) - 1
+    suffix = f" (+{more} more problem{'s' if more > 1 else ''} after fixing this)" if more else ""
+    return f"{path}:{line}: {text}{suffix}"
+
+
+def _describe_one(data: Any, error: Any) -> tuple[int, int, str]:
     loc = tuple(error["loc"])
     message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
     kind = error["type"]
+    # A union's members report under their type names; the key path stops before them.
+    loc = tuple(part for part in loc if isinstance(part, int) or not _is_type_tag(str(part)))
     if kind == "extra_forbidden":
-        message = f"unknown key '{loc[-1]}': remove it or check its spelling"
+        message = _unknown_key_message(str(loc[-1]), _allowed_keys(loc[:-1]))
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}': add it"
     elif kind == "literal_error":
         message = f"got {error.get('input')!r}; {message.lower()}"
-    # A union's members report under their type names; the key path stops before them.
-    loc = tuple(part for part in loc if isinstance(part, int) or not _is_type_tag(str(part)))
     if message.startswith("items[") and ".file:" in message:
         head = message.split(":", 1)[0]
         loc = ("items", int(head[6 : head.index("]")]), "file")
         message = message.split(": ", 1)[1]
-    more = len(exc.errors()) - 1
-    suffix = f" (+{more} more problem{'s' if more > 1 else ''} after fixing this)" if more else ""
-    return f"{path}:{line_of(data, loc)}: {format_loc(loc) or '(top level)'}: {message}{suffix}"
+    rank = 0 if kind == "extra_forbidden" else 1
+    return rank, line_of(data, loc), f"{format_loc(loc) or '(top level)'}: {message}"
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed in the mapping at `loc`: the file, an item or a segment."""
+    names = [p for p in loc if isinstance(p, str)]
+    model: type[BaseModel] = LabelsFile
+    if names == ["items"]:
+        model = Item
+    elif names == ["items", "segments"]:
+        model = Segment
+    return sorted(model.model_fields)
+
+
+def _unknown_key_message(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    if close:
+        return f"unknown key '{key}': did you mean '{close[0]}'?"
+    return f"unknown key '{key}': allowed here: {', '.join(allowed)}"
 
 
 def _is_type_tag(part: str) -> bool:
