@@ -88,7 +88,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     bar: Any = None
-    if not args.quiet:
+    if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=len(selection.items(labels.items)), unit="item", file=sys.stderr, leave=False)

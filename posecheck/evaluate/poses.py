@@ -25,8 +25,8 @@ from posecheck.video.sources import ImageSource, open_source
 
 # The model runs on at most this many frames per second of video: the live coach drops
 # frames the same way when the model is slower than the camera, and verdicts use frame
-# times, so a 60 fps clip judged at 15 fps behaves like a live session on a slower machine.
-DEFAULT_MAX_FPS = 15.0
+# times, so a 60 fps clip judged at 10 fps behaves like a live session on a slower machine.
+DEFAULT_MAX_FPS = 10.0
 
 _CHUNK_BYTES = 1 << 20
 
