@@ -48,6 +48,21 @@ def rows(scores: Sequence[ItemScore], splits: Sequence[str]) -> list[Row]:
     return out
 
 
+def view_rows(scores: Sequence[ItemScore], splits: Sequence[str]) -> list[Row]:
+    """One row per labelled camera view and split, over every spec (the spec column names the view)."""
+    out = []
+    for split in splits:
+        chosen = [s for s in scores if split == ALL or s.item.split == split]
+        for view in VIEWS:
+            mine = [s for s in chosen if view in s.by_view]
+            if mine:
+                out.append(Row(view, split, len(mine), total(s.by_view[view] for s in mine)))
+    return out
+
+
+VIEWS = ("side-on", "three-quarter", "front", "above")
+
+
 def pct(ratio: Ratio) -> str:
     value = ratio.value
     return "-" if value is None else f"{100 * value:.0f}% ({ratio.den})"
@@ -114,10 +129,16 @@ def terminal_table(table_rows: Sequence[Row], splits: Sequence[str]) -> str:
 
 
 def to_json(
-    scores: Sequence[ItemScore], table_rows: Sequence[Row], settings: dict[str, Any]
+    scores: Sequence[ItemScore],
+    table_rows: Sequence[Row],
+    settings: dict[str, Any],
+    views: Sequence[Row] = (),
 ) -> dict[str, Any]:
     return {
         "settings": settings,
+        "views": [
+            {"view": r.spec_id, "split": r.split, "runs": r.items, **_tally_json(r.tally)} for r in views
+        ],
         "rows": [
             {"spec": r.spec_id, "split": r.split, "items": r.items, **_tally_json(r.tally)}
             for r in table_rows
@@ -160,7 +181,11 @@ def _tally_json(t: Tally) -> dict[str, Any]:
 
 
 def markdown(
-    scores: Sequence[ItemScore], table_rows: Sequence[Row], splits: Sequence[str], settings: dict[str, Any]
+    scores: Sequence[ItemScore],
+    table_rows: Sequence[Row],
+    splits: Sequence[str],
+    settings: dict[str, Any],
+    views: Sequence[Row] = (),
 ) -> str:
     lines = ["# posecheck accuracy on the labelled footage", ""]
     lines += [f"- {key}: `{value}`" for key, value in settings.items()]
@@ -179,6 +204,13 @@ def markdown(
             if r.spec_id == TOTAL:
                 cells = [f"**{c}**" for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
+    if views:
+        lines += ["", "## By camera view (every spec; items = item-spec runs with frames in that view)", ""]
+        lines.append("| view | split | " + " | ".join(COLUMNS[1:]) + " |")
+        lines.append("|---|---|" + "|".join(["---:"] * (len(COLUMNS) - 1)) + "|")
+        for r in views:
+            cells = row_cells(r)
+            lines.append(f"| {cells[0]} | {r.split} | " + " | ".join(cells[1:]) + " |")
     lines += ["", "## Items", ""]
     item_columns = ["file", "split", "spec", "frames", "in-pose recall", "precision"]
     item_columns += ["false-critical", "fault recall", "reps", "side"]
@@ -203,15 +235,16 @@ def write_reports(
     table_rows: Sequence[Row],
     splits: Sequence[str],
     settings: dict[str, Any],
+    views: Sequence[Row] = (),
 ) -> dict[str, Path]:
     """eval.json and eval.md in `out_dir`."""
     paths = {"json": out_dir / "eval.json", "md": out_dir / "eval.md"}
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths["json"].write_text(
-            json.dumps(to_json(scores, table_rows, settings), indent=1) + "\n", encoding="utf-8"
+            json.dumps(to_json(scores, table_rows, settings, views), indent=1) + "\n", encoding="utf-8"
         )
-        paths["md"].write_text(markdown(scores, table_rows, splits, settings), encoding="utf-8")
+        paths["md"].write_text(markdown(scores, table_rows, splits, settings, views), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write the evaluation report into {out_dir}: {exc}") from None
     return paths

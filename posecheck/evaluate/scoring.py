@@ -176,6 +176,7 @@ class ItemScore:
     tally: Tally
     reps_labelled: int | None = None
     reps_counted: int | None = None
+    by_view: dict[str, Tally] = field(default_factory=dict)  # the same counts per labelled camera view
 
 
 def engine_outcomes(
@@ -214,4 +215,13 @@ def score_item(item: Item, spec: StretchSpec, frames: Sequence[RecordedFrame]) -
         reps_labelled=reps_labelled,
         reps_counted=reps_counted,
     )
-    return ItemScore(item, spec.id, len(outcomes), result, reps_labelled, reps_counted)
+    by_view = {}
+    for view in sorted({label.view for label in labels if label.view}):
+        chosen = [k for k, label in enumerate(labels) if label.view == view]
+        by_view[view] = tally(
+            [labels[k] for k in chosen],
+            [outcomes[k] for k in chosen],
+            is_clip=item.is_clip,
+            sided=spec.sides != ("both",),
+        )
+    return ItemScore(item, spec.id, len(outcomes), result, reps_labelled, reps_counted, by_view)
