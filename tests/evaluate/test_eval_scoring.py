@@ -33,6 +33,7 @@ def test_in_pose_recall_and_precision_count_frames_and_skip_unsure() -> None:
     t = tally(labels, outcomes, is_clip=True, sided=False)
     assert t.clip_recall == Ratio(4, 6)
     assert t.clip_precision == Ratio(4, 5)
+    assert t.false_in_pose == Ratio(1, 4)
     assert t.photo_recall == Ratio(0, 0) and t.photo_recall.value is None
     assert t.false_critical == Ratio(0, 6)
 
