@@ -35,12 +35,13 @@ import numpy.typing as npt
 from _clips import DEFAULT_CLIP, DEFAULT_STRETCH, derive_clip
 
 from posecheck.checks.engine import Engine
-from posecheck.html_report import FaultMoments
 from posecheck.overlay import Overlay
 from posecheck.pose.detector import PoseDetector
 from posecheck.pose.landmarks import Pose
 from posecheck.pose.model import resolve_model
-from posecheck.report import FrameCsvWriter, SummaryBuilder
+from posecheck.report.csv import FrameCsvWriter
+from posecheck.report.moments import FaultMoments
+from posecheck.report.summary import SummaryBuilder
 from posecheck.session import report_context
 from posecheck.spec import find_spec, load_spec
 from posecheck.video.sinks import fit_to, output_size, x264_options
