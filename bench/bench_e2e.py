@@ -44,16 +44,37 @@ class Runs:
     peak_mb: list[float] = field(default_factory=list)
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    """The process's resident-memory high-water mark so far (Linux), None once it has gone."""
+def _status_mb(pid: int, field: str) -> float:
+    """A memory field of /proc/PID/status in MB (Linux); 0 once the process has gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return None
+    return 0.0
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (worker processes, Ray's daemons)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
+                    todo.extend(int(c) for c in children.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """Resident memory of the process and its descendants now, or the process's own
+    high-water mark if that is more (the sum is sampled, the mark is exact)."""
+    return max(_status_mb(pid, "VmHWM"), sum(_status_mb(p, "VmRSS") for p in _tree(pid)))
 
 
 def run_process(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -68,7 +89,7 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[float, float, 
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            peak_mb = max(peak_mb, _peak_rss_mb(process.pid) or 0.0)
+            peak_mb = max(peak_mb, _peak_rss_mb(process.pid))
             time.sleep(0.05)
         wall_s = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
