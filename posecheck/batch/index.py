@@ -71,14 +71,15 @@ def _page(out_dir: Path, outcomes: Sequence[BatchOutcome], title: str) -> str:
                 href = html.escape(_relative(o.outputs[key], out_dir), quote=True)
                 links.append(f'<a href="{href}">{label}</a>')
         status = _STATUS_TEXT.get(o.status, o.status)
-        detail = html.escape(o.verdict or o.error)
-        if o.verdict and o.error:
+        detail = html.escape(o.verdict)
+        if o.error:
             detail += f'<div class="error">{html.escape(o.error)}</div>'
         rows.append(
             f'<tr class="{"ok" if o.ok else "bad"}"><td class="name">{html.escape(o.input_path.name)}'
             f'<div class="path">{html.escape(str(o.input_path.parent))}</div></td>'
             f'<td><span class="status">{html.escape(status)}</span></td>'
-            f'<td class="num">{o.frames}</td><td class="num">{o.duration_s:.1f} s</td>'
+            f'<td class="num">{o.frames or "–"}</td>'
+            f'<td class="num">{f"{o.duration_s:.1f} s" if o.frames else "–"}</td>'
             f"<td>{detail}</td><td>{' · '.join(links)}</td></tr>"
         )
     counts = f"{len(outcomes)} video(s), {len(outcomes) - failed} done"
@@ -101,7 +102,8 @@ td.num {{ text-align:right; white-space:nowrap; }}
 .status {{ display:inline-block; padding:2px 8px; border-radius:10px; font-size:.85rem; white-space:nowrap; }}
 tr.ok .status {{ background:#e8f5e9; color:#2e7d32; }}
 tr.bad .status {{ background:#ffebee; color:#c62828; }}
-.error {{ color:#c62828; font-size:.85rem; margin-top:4px; }}
+.error {{ color:#c62828; font-size:.9rem; }}
+td > .error:not(:first-child) {{ margin-top:4px; }}
 a {{ color:#1565c0; }}
 </style></head>
 <body><main>
