@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError, SourceError
-from posecheck.video.sources import PHOTO_SUFFIXES
 
 # What a folder given to a batch is searched for; anything else in it is left alone.
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".gif"})
@@ -139,7 +138,7 @@ def analyze_one(job: BatchJob, progress: Callable[[int], None] | None = None) ->
     from posecheck.pose.detector import PoseDetector
     from posecheck.session import analyze_video
     from posecheck.spec import load_spec
-    from posecheck.video.sources import open_source
+    from posecheck.video.sources import PHOTO_SUFFIXES, open_source
 
     started = time.perf_counter()
     outcome = BatchOutcome(job.input_path, job.stem, exit_code=1, status="failed")

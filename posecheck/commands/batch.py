@@ -11,10 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from posecheck.batch.jobs import BatchOutcome
 from posecheck.commands.common import ExitCode, resolve_model_arg, warn
+
+if TYPE_CHECKING:
+    from posecheck.batch.jobs import BatchOutcome
 
 
 def batch_options(parser: argparse.ArgumentParser) -> None:
