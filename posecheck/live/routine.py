@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from posecheck.errors import SpecError
 from posecheck.spec import StretchSpec, find_spec, load_spec
-from posecheck.spec.loader import format_loc, line_of
+from posecheck.spec.loader import format_loc, line_of, parse_spec_yaml, read_spec_text
 
 Side = Literal["left", "right", "both"]
 SIDE_ORDER: tuple[str, ...] = ("left", "right", "both")
@@ -143,21 +141,9 @@ def _plan_item(path: Path, data: Any, i: int, item: RoutineItem) -> PlannedItem:
 
 def _read_yaml_mapping(path: Path) -> Any:
     """The YAML document of a routine file (ruamel round-trip, so keys keep their lines)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"routine file {path} not found: check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read routine file {path}: {exc}") from None
-    try:
-        data = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else "?"
-        problem = " ".join((exc.problem or "invalid YAML").split())
-        raise SpecError(f"{path}:{line}: not valid YAML: {problem}; check indentation and quoting") from None
-    except YAMLError as exc:
-        raise SpecError(f"{path}:1: not valid YAML: {' '.join(str(exc).split())}") from None
+    text = read_spec_text(path, "routine file")
+    # The same checks as spec files: deep nesting, list keys and huge numbers get a line, not a crash.
+    data = parse_spec_yaml(path, text)
     if not isinstance(data, dict):
         raise SpecError(f"{path}:1: a routine file must be a mapping with name, countdown_s and items")
     return data

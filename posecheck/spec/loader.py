@@ -13,6 +13,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
 
 from posecheck.errors import SpecError
 from posecheck.spec.model import StretchSpec
@@ -21,6 +29,11 @@ SPECS_ENV = "POSECHECK_SPECS_DIR"
 
 
 MEASURE_KINDS = ("angle", "direction", "inclination", "offset", "between", "distance")
+
+# A spec is a few levels deep; far deeper nesting is a mistake or an attack on the parser's recursion.
+MAX_NESTING = 32
+# Python refuses to convert integers longer than 4300 digits; no spec value needs more than a few.
+MAX_NUMBER_CHARS = 40
 
 # Errors found across the whole spec (cross-references, mode) start with their own key path.
 _SPEC_LEVEL_PATHS = ("rules[", "entry[", "phases[", "cycle", "hold:", "reps:", "measurements.")
@@ -65,14 +78,57 @@ def find_spec(name_or_path: str, folder: Path | None = None) -> Path:
 def load_spec(path: Path | str) -> StretchSpec:
     """Parse and validate one spec file; any problem is a SpecError naming file, key path and line."""
     path = Path(path)
+    text = read_spec_text(path)
+    data = parse_spec_yaml(path, text)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
     try:
-        text = path.read_text(encoding="utf-8")
+        spec = StretchSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_describe(path, data, exc)) from None
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # The checks in parse_spec_yaml should leave nothing that gets here; one plain line if it does.
+        raise SpecError(f"{path}:1: the spec cannot be checked ({type(exc).__name__}: {exc})") from None
+    if spec.id != path.stem:
+        line = _line_of(data, ("id",))
+        raise SpecError(
+            f"{path}:{line}: id: '{spec.id}' differs from the file name; rename the file "
+            f"to {spec.id}.yaml or set id: {path.stem}"
+        )
+    return spec
+
+
+def read_spec_text(path: Path, what: str = "spec file") -> str:
+    """The file's text; a SpecError for a missing or unreadable file or bytes that are not UTF-8."""
+    try:
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise SpecError(f"spec file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read spec file {path}: {exc}") from None
+        raise SpecError(f"{what} {path} not found") from None
+    except IsADirectoryError:
+        raise SpecError(f"{what} {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise SpecError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02X} at column {column}); "
+            "save the file with UTF-8 encoding"
+        ) from None
+
+
+def parse_spec_yaml(path: Path, text: str) -> Any:
+    """Parse YAML text into ruamel's round-trip document; any problem is a SpecError with a line.
+
+    The event stream is checked first (iteratively), so nesting that would exhaust the
+    recursive composer, mapping keys that are lists or mappings, and integers too long
+    for Python to convert are reported at their line instead of raising deep inside ruamel.
+    """
     yaml = YAML(typ="rt")
     try:
+        _check_events(path, yaml.parse(text))
         data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -94,19 +150,51 @@ def load_spec(path: Path | str) -> StretchSpec:
         raise SpecError(
             f"{path}:{line}: not valid YAML: unreadable {reason}; remove control characters"
         ) from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
-    try:
-        spec = StretchSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(_describe(path, data, exc)) from None
-    if spec.id != path.stem:
-        line = _line_of(data, ("id",))
-        raise SpecError(
-            f"{path}:{line}: id: '{spec.id}' differs from the file name; rename the file "
-            f"to {spec.id}.yaml or set id: {path.stem}"
-        )
-    return spec
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # _check_events rules these out; a construct it missed still gets one plain line.
+        raise SpecError(f"{path}:1: not valid YAML for a spec ({type(exc).__name__}: {exc})") from None
+    return data
+
+
+def _check_events(path: Path, events: Any) -> None:
+    """Reject what ruamel's recursive composer or int() would choke on, with the line it is on."""
+    # One entry per open collection: [is_mapping, nodes seen so far] (keys at even counts).
+    open_collections: list[list[Any]] = []
+    for event in events:
+        if isinstance(event, CollectionEndEvent):
+            open_collections.pop()
+            continue
+        if not isinstance(event, (NodeEvent, AliasEvent)):
+            continue
+        line = event.start_mark.line + 1
+        parent = open_collections[-1] if open_collections else None
+        is_key = parent is not None and parent[0] and parent[1] % 2 == 0
+        if parent is not None:
+            parent[1] += 1
+        if isinstance(event, CollectionStartEvent):
+            if is_key:
+                raise SpecError(
+                    f"{path}:{line}: a key is a list or mapping ('? {{...}}' or '? [...]'); "
+                    "keys must be plain names such as 'hold' or 'knee_angle'"
+                )
+            open_collections.append([isinstance(event, MappingStartEvent), 0])
+            if len(open_collections) > MAX_NESTING:
+                raise SpecError(
+                    f"{path}:{line}: nested more than {MAX_NESTING} levels deep; a spec needs only a "
+                    "few levels, so check the brackets and indentation"
+                )
+        elif isinstance(event, ScalarEvent) and event.style is None and _too_long_number(event.value):
+            raise SpecError(
+                f"{path}:{line}: a number {len(event.value)} characters long; write a number of at "
+                f"most {MAX_NUMBER_CHARS} characters"
+            )
+
+
+def _too_long_number(value: str) -> bool:
+    """A plain scalar YAML would read as an integer (digits, signs, underscores) that is very long."""
+    if len(value) <= MAX_NUMBER_CHARS:
+        return False
+    return value.lstrip("+-").replace("_", "").replace(":", "").isdigit()
 
 
 def _describe(path: Path, data: Any, exc: ValidationError) -> str:
@@ -140,14 +228,23 @@ def _describe_one(data: Any, error: Any) -> tuple[int, int, str]:
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}': add it"
     elif kind == "literal_error":
-        message = f"got {error.get('input')!r}; {message.lower()}"
+        message = f"got {_short_repr(error.get('input'))}; {message.lower()}"
     elif kind in ("float_parsing", "float_type", "int_parsing"):
-        message = f"got {error.get('input')!r}: write a number"
+        message = f"got {_short_repr(error.get('input'))}: write a number"
     elif message.startswith(_SPEC_LEVEL_PATHS):
         # Cross-reference errors raised at spec level carry their own key path.
         head, _, message = message.partition(": ")
         loc = _parse_path(head)
     return rank, _line_of(data, loc), f"{_format_loc(loc) or '(top level)'}: {message}"
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    """repr() for a message: shortened, and safe for values repr() itself refuses (huge ints)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _unknown_key_message(key: str, allowed: Sequence[str]) -> str:
