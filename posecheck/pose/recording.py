@@ -348,7 +348,8 @@ class PoseRecording:
                     ending = f"{self.path.name} ends in the middle of its compressed data ({cut})"
                     break
                 except SourceError as error:
-                    ending = f"{self.path.name} cannot be read past line {line_no} ({_reason_of(error, self.path)})"
+                    reason = _reason_of(error, self.path)
+                    ending = f"{self.path.name} cannot be read past line {line_no} ({reason})"
                     break
                 if line is None:
                     break
@@ -358,7 +359,9 @@ class PoseRecording:
                 except SourceError as error:
                     # Only the last line can lack its newline: a run stopped while writing it.
                     if not line.endswith("\n"):
-                        ending = f"{self.path.name}:{line_no}: the last line is cut off (the recording was interrupted)"
+                        ending = (
+                            f"{self.path.name}:{line_no}: the last line is cut off (the run was interrupted)"
+                        )
                         break
                     skipped.append(f"line {line_no}: {_reason_of(error, self.path)}")
                     continue

@@ -40,6 +40,11 @@ _JOIN_TIMEOUT_S = 10.0
 # past this many in a row the rest of the file is treated as unreadable.
 _MAX_CONSECUTIVE_BAD_PACKETS = 50
 
+# A timestamp this far behind the previous frame's (in frame intervals) is a restart of the
+# clock, as in streams joined end to end; smaller steps back are repeated or stray frames.
+_RESET_BACK_INTERVALS = 2.0
+_RESET_BACK_MIN_S = 0.1
+
 # Clockwise degrees -> the cv2.rotate code that turns the decoded picture upright.
 _CLOCKWISE_ROTATE_CODES = {
     90: cv2.ROTATE_90_CLOCKWISE,
@@ -140,6 +145,11 @@ class VideoFileSource(FrameSource):
     not increase by a whole millisecond are dropped (counted in `frames_dropped`),
     so `round(timestamp_s * 1000)` and `int(timestamp_s * 1000)` are strictly
     increasing too, as MediaPipe's VIDEO mode requires.
+
+    When the clock restarts (files joined end to end, a stream that starts its
+    timestamps again), the timeline continues: the new stretch starts one frame
+    interval after the last frame (counted in `timestamp_resets`). Both are reported
+    in `problem`, as a warning: nothing is dropped silently.
     """
 
     is_video = True
@@ -148,6 +158,7 @@ class VideoFileSource(FrameSource):
         self.path = Path(path)
         self.name = self.path.stem
         self.frames_dropped = 0
+        self.timestamp_resets = 0
         self._started = False
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -264,11 +275,22 @@ class VideoFileSource(FrameSource):
         try:
             first_pts: int | None = None
             last_timestamp_s: float | None = None
+            offset_s = 0.0  # added after each clock restart so the timeline continues
+            interval_s = 1.0 / (self.fps_hint or 30.0)
             index = 0
             for av_frame in chain([self._first], self._decoded):
                 if self._stop.is_set():
                     return
-                timestamp_s, first_pts = self._timestamp_s(av_frame, first_pts, last_timestamp_s)
+                raw_s, first_pts = self._timestamp_s(av_frame, first_pts, last_timestamp_s)
+                timestamp_s = raw_s + offset_s
+                if last_timestamp_s is not None:
+                    step_s = timestamp_s - last_timestamp_s
+                    if -step_s > max(_RESET_BACK_INTERVALS * interval_s, _RESET_BACK_MIN_S):
+                        offset_s += last_timestamp_s + interval_s - timestamp_s
+                        timestamp_s = last_timestamp_s + interval_s
+                        self.timestamp_resets += 1
+                    elif 0.001 <= step_s <= 1.0:
+                        interval_s = step_s  # follow the real rate (variable frame rate included)
                 if last_timestamp_s is not None and not _advances_ms(last_timestamp_s, timestamp_s):
                     self.frames_dropped += 1
                     continue
@@ -327,11 +349,23 @@ class VideoFileSource(FrameSource):
                 f"{self.path.name} ends early: {self._frames_decoded} of {expected} frames "
                 "could be decoded; the file may be cut off or still being copied"
             )
-        elif self._bad_packets:
-            self.problem = (
+        notes = [self.problem] if self.problem else []
+        if self._bad_packets and self._fatal_error is None and not short:
+            notes.append(
                 f"{self.path.name} has {self._bad_packets} damaged packet(s) that were "
                 f"skipped ({self._last_error})"
             )
+        if self.timestamp_resets:
+            notes.append(
+                f"the timestamps in {self.path.name} start again {self.timestamp_resets} time(s) "
+                "(joined recordings?); the timeline continues one frame after each restart"
+            )
+        if self.frames_dropped:
+            notes.append(
+                f"{self.frames_dropped} frame(s) without a time of their own (repeated, or under 1 ms "
+                "after the previous frame) were skipped"
+            )
+        self.problem = "; ".join(notes) or None
 
     def _put(self, item: Frame | _End | _Failed) -> bool:
         """Queue an item unless the consumer has gone; False means stop decoding."""
