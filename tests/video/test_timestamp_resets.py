@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_a_restarting_clock_continues_the_timeline(tmp_path: Path) -> None:
         problem = source.problem
         truncated = source.truncated
     assert len(times_s) == 300  # not one frame dropped
-    assert all(b > a for a, b in zip(times_s, times_s[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times_s))
     # The second part starts one frame interval after the last frame of the first.
     assert times_s[180] - times_s[179] == pytest.approx(1 / FPS, abs=1e-6)
     assert times_s[-1] == pytest.approx(299 / FPS, abs=1e-6)
@@ -61,7 +62,7 @@ def test_two_restarts_to_an_earlier_but_nonzero_time(tmp_path: Path) -> None:
         times_s = [frame.timestamp_s for frame in source]
         resets = source.timestamp_resets  # type: ignore[attr-defined]
     assert len(times_s) == 195
-    assert all(b > a for a, b in zip(times_s, times_s[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times_s))
     assert resets == 2
 
 
