@@ -330,12 +330,16 @@ def analyze_photos(
                 interrupted = stop.requested
     except OSError as exc:
         raise OutputError(f"cannot write {csv_path}: {exc}") from None
-    summary = _photos_summary(spec, photo_results, complete=not interrupted, total=len(source.paths))
+    complete = not interrupted and not source.truncated
+    summary = _photos_summary(spec, photo_results, complete=complete, total=len(source.paths))
+    # Photos that could not be read are listed, so a partial folder never looks complete.
+    summary["skipped"] = [{"photo": path.name, "problem": reason} for path, reason in source.skipped]
+    summary["problem"] = f"interrupted after {len(photo_results)} photos" if interrupted else source.problem
     write_summary_json(summary_path, summary)
     return AnalysisResult(
         outputs=outputs,
         summary=summary,
-        complete=not interrupted,
+        complete=complete,
         interrupted=interrupted,
         person_found=any(r.pose is not None for _, r in photo_results),
         photo_results=photo_results,
