@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -34,6 +34,7 @@ from posecheck.live.routine import Phase, Plan, PlannedItem, RoutineRunner, Step
 from posecheck.live.window import Display
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
+from posecheck.pose.tracking import MultiDetector, TrackingDetector, TrackUpdate
 from posecheck.report import FrameCsvWriter, ReportContext, SummaryBuilder, plot_timeline, write_summary_json
 from posecheck.results import Cue, FrameResult, HoldState
 from posecheck.session import Detector, report_context
@@ -54,6 +55,7 @@ VOICE_FINISH_S = 3.0
 # How often a frozen picture is redrawn while the camera reconnects (keys stay live meanwhile).
 _REDRAW_EVERY_S = 0.25
 _CAMERA_NOTICE = "camera"
+_PEOPLE_NOTICE = "people"
 
 
 class EndReason(str, enum.Enum):
@@ -315,6 +317,9 @@ class LiveSession:
         start (e.g. "voice off: no offline speech engine found ...")."""
         self.plan = plan
         self.capture = capture
+        # A detector that can see several people gets a tracker, so one person stays coached.
+        if hasattr(detector, "detect_all") and not isinstance(detector, TrackingDetector):
+            detector = TrackingDetector(cast("MultiDetector", detector))
         self.detector = detector
         self.display = display
         self.clock = clock
@@ -454,6 +459,7 @@ class LiveSession:
         inference_ms = getattr(self.detector, "last_inference_ms", None)
         if inference_ms is not None:
             self.stats.inference_ms.append(float(inference_ms))
+        self._on_people(getattr(self.detector, "last_update", None), now)
         self._person_seen = self._person_seen or pose is not None
 
         framing: Framing | None = None
@@ -487,6 +493,32 @@ class LiveSession:
         self._count_shown(ready_s, latency_ms)
         if self.observer is not None:
             self.observer(FrameView(result, step, tuple(lines), framing, latency_ms, engine_spec))
+
+    def _on_people(self, update: TrackUpdate | None, now: float) -> None:
+        """Say who is coached when others are in view; a new person starts the hold over."""
+        if update is None:
+            return
+        run = self._run
+        if update.switched:
+            if run is not None:
+                if run.engine.reps is not None:
+                    run.engine.reps.restart()
+                timer = run.engine.timer
+                for status in timer.statuses():
+                    if status.state is not HoldState.DONE:
+                        timer.restart(status.side)
+            self.notices.post(
+                _PEOPLE_NOTICE, "a different person is coached now: the hold starts over", now, 3.0
+            )
+        elif update.pose is None and update.lost_s is not None:
+            self.notices.post(_PEOPLE_NOTICE, "the person being coached left the view: hold paused", now, 1.0)
+        elif update.others_in_view:
+            self.notices.post(
+                _PEOPLE_NOTICE,
+                f"{update.others_in_view + 1} people in view: coaching the one who was here first",
+                now,
+                1.0,
+            )
 
     def _speak(self, result: FrameResult, now: float) -> None:
         """Say the cue on screen (the voice decides when; it never blocks the loop)."""

@@ -22,10 +22,14 @@ import numpy.typing as npt
 
 from posecheck.pose.landmarks import Pose
 
-# Landmarks below this visibility are too uncertain to outline a person.
-_MIN_VISIBILITY = 0.3
 # A box needs a few landmarks: fewer is not a person to coach.
 _MIN_POINTS = 4
+# Coordinates beyond this are garbage, not a place in a picture.
+_FAR_PX = 1e7
+# A lone detection nobody else was seen at may have moved or changed shape more (a fast
+# turn, lying down, legs dropping out of view): limits then, in box sizes and size ratio.
+_LONE_MAX_JUMP = 1.0
+_LONE_MAX_SCALE = 2.5
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,13 @@ class Box:
 
     @classmethod
     def of(cls, pose: Pose) -> Box | None:
-        """The box around the landmarks seen well enough; None if too few are."""
+        """The box around the landmarks; None if too few are known.
+
+        All landmarks count, seen or not: the model places hidden ones too, and a box that
+        shrank whenever the legs dropped out of view would look like somebody else.
+        """
         xy_px = pose.xy_px
-        with np.errstate(invalid="ignore"):
-            seen = np.isfinite(xy_px).all(axis=1) & (np.nan_to_num(pose.visibility) >= _MIN_VISIBILITY)
+        seen = np.isfinite(xy_px).all(axis=1) & (np.abs(xy_px) < _FAR_PX).all(axis=1)
         if int(seen.sum()) < _MIN_POINTS:
             return None
         points = xy_px[seen]
@@ -114,7 +121,10 @@ class PersonTracker:
         found = [(pose, box) for pose in poses if (box := Box.of(pose)) is not None]
         coached_pose: Pose | None = None
         if self.coached is not None:
-            index = self._best_match(self.coached.box, [box for _, box in found])
+            boxes = [box for _, box in found]
+            index = self._best_match(self.coached.box, boxes)
+            if index is None and len(found) == 1 and not self._seen_elsewhere(boxes[0]):
+                index = self._best_match(self.coached.box, boxes, _LONE_MAX_JUMP, _LONE_MAX_SCALE)
             if index is not None:
                 coached_pose, box = found.pop(index)
                 self.coached = _Track(box, min(self.coached.hits + 1, self.hit_max), t_s)
@@ -138,11 +148,24 @@ class PersonTracker:
         others = sum(track.hits >= self.confirm_hits for track in self.others)
         return TrackUpdate(coached_pose, len(poses), others, lost_s, new_person, switched)
 
-    def _best_match(self, box: Box, candidates: Sequence[Box]) -> int | None:
+    def _seen_elsewhere(self, box: Box) -> bool:
+        """Whether a box continues one of the other people's tracks."""
+        return any(self._best_match(track.box, [box]) is not None for track in self.others)
+
+    def _best_match(
+        self,
+        box: Box,
+        candidates: Sequence[Box],
+        max_jump: float | None = None,
+        max_scale: float | None = None,
+    ) -> int | None:
+        """The candidate that best continues `box`, if any is close enough in place and size."""
+        max_jump = self.max_jump if max_jump is None else max_jump
+        max_scale = self.max_scale if max_scale is None else max_scale
         best: tuple[float, int] | None = None
         for i, candidate in enumerate(candidates):
             jump, scale = box.distance_to(candidate), box.scale_to(candidate)
-            if jump > self.max_jump or scale > self.max_scale:
+            if jump > max_jump or scale > max_scale:
                 continue
             cost = jump + (scale - 1.0)
             if best is None or cost < best[0]:
@@ -163,7 +186,7 @@ class PersonTracker:
         self.others = kept
 
 
-class _MultiDetector(Protocol):
+class MultiDetector(Protocol):
     def detect_all(self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float) -> list[Pose]: ...
 
 
@@ -174,7 +197,7 @@ class TrackingDetector:
     passes the model's own timing through.
     """
 
-    def __init__(self, detector: _MultiDetector, tracker: PersonTracker | None = None) -> None:
+    def __init__(self, detector: MultiDetector, tracker: PersonTracker | None = None) -> None:
         self.detector = detector
         self.tracker = tracker or PersonTracker()
         self.last_update: TrackUpdate | None = None

@@ -123,3 +123,20 @@ def test_tracking_detector_returns_the_coached_person() -> None:
     assert all(p is not None and float(np.mean(p.xy_px[:, 0])) < 640 for p in poses)
     assert detector.last_inference_ms == 12.5
     assert detector.last_update is not None and detector.last_update.people == 1
+
+
+def test_a_lone_person_who_moves_a_lot_stays_coached() -> None:
+    # Nobody else in view: a fast turn or lying down may move the box more than max_jump.
+    tracker = PersonTracker(max_jump=0.35)
+    tracker.update([person(400)], 0.0)
+    update = tracker.update([person(650, height_px=300)], 1 / FPS)
+    assert update.pose is not None and not update.new_person
+
+
+def test_a_far_jump_with_one_detection_is_not_the_same_person() -> None:
+    # A one-pose model that re-detects on someone else: they are far away, so not the coached one.
+    tracker = PersonTracker(lost_timeout_s=1.0)
+    tracker.update([person(200)], 0.0)
+    updates = run(tracker, [[person(1100)]] * 45, start_s=1 / FPS)
+    assert updates[0].pose is None
+    assert [u.switched for u in updates].count(True) == 1
