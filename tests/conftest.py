@@ -36,3 +36,15 @@ def footage_dir() -> Path:
 @pytest.fixture(scope="session")
 def specs_dir() -> Path:
     return _require(SPECS_DIR)
+
+
+# Property tests: a CI-sized default; HYPOTHESIS_PROFILE=deep for a long local run.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # only the dev extra installs it
+    pass
+else:
+    _slow_ok = [HealthCheck.too_slow, HealthCheck.data_too_large]
+    settings.register_profile("ci", max_examples=200, deadline=None, suppress_health_check=_slow_ok)
+    settings.register_profile("deep", max_examples=20_000, deadline=None, suppress_health_check=_slow_ok)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -91,7 +91,7 @@ class Engine:
             self.reset()
         if pose is None:
             return self._no_person(t_s, index)
-        pose = self._smooth(pose, t_s)
+        pose = self._smooth(pose.sanitized(), t_s)
         facing = self._update_facing(pose, t_s)
         sides = self._update_sides(pose, facing, t_s)
         min_vis = self.spec.min_visibility

@@ -307,7 +307,13 @@ class PoseRecording:
         if not self.path.is_file():
             raise SourceError(f"Pose recording {self.path} not found: check the path and try again.")
         with self._open() as lines:
-            first = _next_line(lines, self.path)
+            try:
+                first = _next_line(lines, self.path)
+            except _CutOff as cut:
+                raise SourceError(
+                    f"{self.path}:1: the recording is cut off before the end of its header ({cut}); "
+                    "copy or record it again"
+                ) from None
             if first is None:
                 raise SourceError(
                     f"{self.path}:1: the file is empty, not a pose recording; "
@@ -339,9 +345,12 @@ class PoseRecording:
         ending: str | None = None  # why reading stopped before the end of the file
         frames = 0
         with self._open() as lines:
-            _next_line(lines, self.path)  # the header, validated on opening
             line_no = 1
-            while True:
+            try:
+                _next_line(lines, self.path)  # the header, validated on opening
+            except _CutOff as cut:  # the file changed since it was opened
+                ending = f"{self.path.name} ends in the middle of its compressed data ({cut})"
+            while ending is None:
                 try:
                     line = _next_line(lines, self.path)
                 except _CutOff as cut:
