@@ -21,6 +21,13 @@ from posecheck.errors import SourceError
 from posecheck.pose.landmarks import NUM_LANDMARKS
 from posecheck.pose.recording import RecordingHeader, open_recording
 
+
+@pytest.fixture(scope="module")
+def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every example of a module: each example rewrites the same file."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
 HEADER = RecordingHeader(source="clip.mp4", size_wh=(640, 480), model="fuzz")
 HEADER_LINE = json.dumps(HEADER.to_json())
 
@@ -89,11 +96,11 @@ def _read(path: Path) -> None:
 
 
 @given(st.data())
-def test_any_frame_lines(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+def test_any_frame_lines(fuzz_dir: Path, data: st.DataObject) -> None:
     count = data.draw(st.integers(0, 8))
     lines = [HEADER_LINE, *(data.draw(frame_lines(i)) for i in range(count))]
     text = "\n".join(lines) + data.draw(st.sampled_from(["\n", ""]))
-    path = tmp_path_factory.mktemp("rec") / "fuzz.pose.jsonl"
+    path = fuzz_dir / "fuzz.pose.jsonl"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     _read(path)
 
@@ -102,8 +109,8 @@ def test_any_frame_lines(tmp_path_factory: pytest.TempPathFactory, data: st.Data
 @example(header={**HEADER.to_json(), "fps_hint": 10**400})
 @example(header={**HEADER.to_json(), "size_wh": [10**400, 1]})
 @example(header={**HEADER.to_json(), "version": 10**4000})
-def test_any_header(tmp_path_factory: pytest.TempPathFactory, header: Any) -> None:
-    path = tmp_path_factory.mktemp("rec") / "fuzz.pose.jsonl"
+def test_any_header(fuzz_dir: Path, header: Any) -> None:
+    path = fuzz_dir / "fuzz.pose.jsonl"
     try:
         text = json.dumps(header)
     except (ValueError, OverflowError):
@@ -113,11 +120,11 @@ def test_any_header(tmp_path_factory: pytest.TempPathFactory, header: Any) -> No
 
 
 @given(data=st.binary(max_size=300), compress=st.booleans(), cut=st.integers(0, 200))
-def test_any_bytes(tmp_path_factory: pytest.TempPathFactory, data: bytes, compress: bool, cut: int) -> None:
+def test_any_bytes(fuzz_dir: Path, data: bytes, compress: bool, cut: int) -> None:
     raw = (HEADER_LINE + "\n").encode() + data
     if compress:
         raw = gzip.compress(raw)
         raw = raw[: max(len(raw) - cut, 2)]
-    path = tmp_path_factory.mktemp("rec") / "fuzz.pose.jsonl"
+    path = fuzz_dir / "fuzz.pose.jsonl"
     path.write_bytes(raw)
     _read(path)

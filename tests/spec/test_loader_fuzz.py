@@ -36,8 +36,10 @@ def _load(tmp_path: Path, data: bytes | str) -> None:
         assert "\n" not in message
 
 
-def _fresh_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("fuzz", numbered=True)
+@pytest.fixture(scope="module")
+def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every example of a module: each example rewrites the same file."""
+    return tmp_path_factory.mktemp("fuzz")
 
 
 # Scalars YAML can write, including the awkward ones: huge ints, inf, '$' pairs, control characters.
@@ -65,13 +67,13 @@ documents = st.recursive(
 @example(data=b"? {a: [1]}\n: 1\n")
 @example(data=b"a: " + b"[" * 300 + b"]" * 300)
 @example(data=b"hold: {target_s: " + b"9" * 5000 + b"}\n")
-def test_any_bytes(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
-    _load(_fresh_dir(tmp_path_factory), data)
+def test_any_bytes(fuzz_dir: Path, data: bytes) -> None:
+    _load(fuzz_dir, data)
 
 
 @given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
-def test_any_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
-    _load(_fresh_dir(tmp_path_factory), text)
+def test_any_text(fuzz_dir: Path, text: str) -> None:
+    _load(fuzz_dir, text)
 
 
 @given(
@@ -94,12 +96,10 @@ def test_any_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
         ),
     ),
 )
-def test_a_good_spec_edited_anywhere(
-    tmp_path_factory: pytest.TempPathFactory, position: int, cut: int, insert: str
-) -> None:
+def test_a_good_spec_edited_anywhere(fuzz_dir: Path, position: int, cut: int, insert: str) -> None:
     """Typing into a real spec, as someone editing it in live coaching does."""
     text = GOOD_SPEC[:position] + insert + GOOD_SPEC[position + cut :]
-    _load(_fresh_dir(tmp_path_factory), text)
+    _load(fuzz_dir, text)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -118,16 +118,14 @@ _GOOD_PATHS = _paths(_GOOD_DATA)[1:]
 
 
 @given(where=st.sampled_from(_GOOD_PATHS), value=documents)
-def test_a_good_spec_with_any_value_anywhere(
-    tmp_path_factory: pytest.TempPathFactory, where: tuple[Any, ...], value: Any
-) -> None:
+def test_a_good_spec_with_any_value_anywhere(fuzz_dir: Path, where: tuple[Any, ...], value: Any) -> None:
     """Every key of a real spec given every kind of value: the validator's messages must cope."""
     data = YAML(typ="safe").load(GOOD_SPEC)
     node = data
     for part in where[:-1]:
         node = node[part]
     node[where[-1]] = value
-    folder = _fresh_dir(tmp_path_factory)
+    folder = fuzz_dir
     path = folder / f"{SPEC_ID}.yaml"
     yaml = YAML(typ="safe")
     yaml.allow_unicode = True
@@ -143,8 +141,8 @@ def test_a_good_spec_with_any_value_anywhere(
 
 
 @given(value=documents)
-def test_routine_files(tmp_path_factory: pytest.TempPathFactory, value: Any) -> None:
-    folder = _fresh_dir(tmp_path_factory)
+def test_routine_files(fuzz_dir: Path, value: Any) -> None:
+    folder = fuzz_dir
     path = folder / "routine.yaml"
     yaml = YAML(typ="safe")
     yaml.allow_unicode = True
