@@ -347,28 +347,39 @@ def analyze_photos(
 
 
 class _StopOnInterrupt:
-    """Turns Ctrl-C into a request to stop at the next frame boundary.
+    """Turns Ctrl-C (SIGINT) and SIGTERM into a request to stop at the next frame boundary.
 
     A KeyboardInterrupt raised mid-frame could leave the video, the CSV and the
-    summary disagreeing by a frame; stopping between frames keeps them in step.
-    Only the main thread can own signal handlers; elsewhere this does nothing.
+    summary disagreeing by a frame; stopping between frames keeps them in step, and
+    the outputs are closed and marked partial as after any interruption. The handlers
+    are installed even when SIGINT was ignored at start (a script's background job),
+    so Ctrl-C still works. A second signal stops at once. Only the main thread can own
+    signal handlers; elsewhere this does nothing.
     """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
-        self._previous: Any = None
+        self.signal_name: str | None = None
+        self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
         self.requested = True
+        self.signal_name = signal.Signals(signum).name
 
     def __enter__(self) -> _StopOnInterrupt:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
 
 
 def _annotate(

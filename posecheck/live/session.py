@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import math
+import signal
 import statistics
 import threading
 from collections.abc import Callable
@@ -24,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
-from posecheck.errors import SpecError
+from posecheck.errors import OutputError, SpecError
 from posecheck.html_report import FaultMoments, write_html_report
 from posecheck.live.framing import Framing, check_framing, required_landmarks
 from posecheck.live.hud import Notices, RateMeter, display_size, wrap_for_panel
@@ -58,12 +59,43 @@ _CAMERA_NOTICE = "camera"
 _PEOPLE_NOTICE = "people"
 
 
+class _StopSignals:
+    """SIGINT (Ctrl-C) and SIGTERM end the session between frames, so every output is closed.
+
+    Installed even when SIGINT was ignored at start (a background job of a script, where
+    Python sets no KeyboardInterrupt handler): Ctrl-C must always work. A second signal
+    raises KeyboardInterrupt at once. Only the main thread can own signal handlers.
+    """
+
+    def __init__(self, on_signal: Callable[[str], None]) -> None:
+        self._on_signal = on_signal
+        self._previous: dict[int, Any] = {}
+        self._received = False
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self._received:
+            raise KeyboardInterrupt
+        self._received = True
+        self._on_signal(signal.Signals(signum).name)
+
+
 class EndReason(str, enum.Enum):
     FINISHED = "finished"  # every stretch of the routine is done
     QUIT = "quit"  # q / Esc, the window closed, or stop() was called
     SOURCE_ENDED = "source-ended"  # the video played as a camera is over
     DISCONNECTED = "disconnected"  # the camera stopped and did not come back
-    INTERRUPTED = "interrupted"  # Ctrl-C
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
 
 
 @dataclass
@@ -240,13 +272,15 @@ class _ItemRun:
         on screen, which all belong to the old thresholds.
         """
         old = self.engine
+        # Everything that can refuse the spec comes before anything changes.
         engine = Engine(spec)
+        ctx = report_context(spec, self.source)
+        needed = required_landmarks(spec)
         if spec.sides == old.spec.sides:
             old.timer.target_s = spec.hold.target_s
             old.timer.grace_s = spec.hold.grace_s
             engine.timer = old.timer
-        self.engine, self.spec, self.needed = engine, spec, required_landmarks(spec)
-        ctx = report_context(spec, self.source)
+        self.engine, self.spec, self.needed = engine, spec, needed
         segment = self.segments[-1]
         if _same_columns(segment.ctx, ctx):
             segment.retarget(ctx)
@@ -382,13 +416,16 @@ class LiveSession:
             )
         if self._voice_notice:
             self.notices.post("voice", self._voice_notice, self.clock.now_s(), self.options.first_notice_s)
+        signals = _StopSignals(self._on_signal)
         try:
+            signals.install()
             self.capture.start()
             try:
                 self._loop()
             except KeyboardInterrupt:
                 self._end(EndReason.INTERRUPTED, "interrupted")
         finally:
+            signals.restore()
             if self.voice is not None:
                 interrupted = self._ended is EndReason.INTERRUPTED
                 self.voice.close(finish_s=0.0 if interrupted else VOICE_FINISH_S)
@@ -415,6 +452,10 @@ class LiveSession:
                 self._end(EndReason.QUIT)
             if self._done_at_s is not None and self.clock.now_s() - self._done_at_s >= self.options.finish_s:
                 self._end(EndReason.FINISHED)
+
+    def _on_signal(self, name: str) -> None:
+        """SIGINT or SIGTERM: end at the next frame, outputs closed and marked partial."""
+        self._end(EndReason.INTERRUPTED, "interrupted" if name == "SIGINT" else f"stopped by {name}")
 
     def _end(self, reason: EndReason, problem: str | None = None) -> None:
         if self._ended is None:
@@ -661,11 +702,22 @@ class LiveSession:
             message = str(exc).replace(str(path), path.name)
             self.notices.post(key, f"{message} - keeping the last good version", now, None)
             return
-        self._good_specs[path] = spec
-        self.notices.post(key, f"spec reloaded: {path.name}", now, self.options.notice_s)
         run = self._run
         if run is not None and run.item.spec_path == path:
-            run.apply_spec(with_hold(spec, run.item.hold_s))
+            try:
+                run.apply_spec(with_hold(spec, run.item.hold_s))
+            except (ValueError, OutputError) as exc:
+                # Valid on its own but not usable here (e.g. its CSV columns collide).
+                message = " ".join(str(exc).split())
+                self.notices.post(
+                    key,
+                    f"{path.name} cannot be applied ({message}) - keeping the last good version",
+                    now,
+                    None,
+                )
+                return
+        self._good_specs[path] = spec
+        self.notices.post(key, f"spec reloaded: {path.name}", now, self.options.notice_s)
 
     def _reload_routine(self, path: Path, now: float) -> None:
         key = f"reload:{path}"
@@ -675,8 +727,13 @@ class LiveSession:
             message = str(exc).replace(str(path), path.name)
             self.notices.post(key, f"{message} - keeping the last good version", now, None)
             return
+        try:
+            specs = {item.spec_path: load_spec(item.spec_path) for item in plan.items}
+        except SpecError as exc:  # a spec changed between the routine's check and now
+            self.notices.post(key, f"{exc} - keeping the last good version", now, None)
+            return
         for item in plan.items:
-            self._good_specs.setdefault(item.spec_path, load_spec(item.spec_path))
+            self._good_specs.setdefault(item.spec_path, specs[item.spec_path])
             self._watcher.watch(item.spec_path)
         self.runner.replace_upcoming(plan.items)
         if self.options.countdown_s is None:
