@@ -40,13 +40,28 @@ _SPEC_LEVEL_PATHS = ("rules[", "entry[", "phases[", "cycle", "hold:", "reps:", "
 
 
 def specs_dir() -> Path:
-    """The folder of bundled specs: $POSECHECK_SPECS_DIR, ./stretch_specs, or the one beside the package."""
+    """The spec catalog: $POSECHECK_SPECS_DIR, ./stretch_specs, or the one shipped in the package.
+
+    A $POSECHECK_SPECS_DIR that is not a folder is a SpecError: silently using another
+    catalog would judge against specs the user did not mean.
+    """
     env = os.environ.get(SPECS_ENV)
     if env:
-        return Path(env)
+        folder = Path(env)
+        if not folder.is_dir():
+            raise SpecError(
+                f"{SPECS_ENV}={env} is not a folder: point it at a folder of spec files, or unset it "
+                "to use the specs that come with posecheck"
+            )
+        return folder
     cwd_dir = Path.cwd() / "stretch_specs"
     if cwd_dir.is_dir():
         return cwd_dir
+    # posecheck/catalog: the catalog as package data in an installed wheel; in a checkout, a
+    # link to stretch_specs/ at the top of the repository.
+    packaged = Path(__file__).resolve().parents[1] / "catalog"
+    if packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parents[2] / "stretch_specs"
 
 
