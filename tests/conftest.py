@@ -9,12 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-REPO_DIR = Path(__file__).resolve().parent.parent
-SHARED_DIR = Path(os.environ.get("POSECHECK_SHARED_DIR", REPO_DIR.parent / "shared"))
-MODEL_PATH = SHARED_DIR / "models" / "pose_landmarker_full.task"
-FOOTAGE_DIR = SHARED_DIR / "data" / "footage"
-SPECS_DIR = REPO_DIR / "stretch_specs"
+from support.paths import FOOTAGE_DIR, MODEL_PATH, SPECS_DIR
 
 
 def _require(path: Path) -> Path:

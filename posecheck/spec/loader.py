@@ -93,8 +93,7 @@ def find_spec(name_or_path: str, folder: Path | None = None) -> Path:
 def load_spec(path: Path | str) -> StretchSpec:
     """Parse and validate one spec file; any problem is a SpecError naming file, key path and line."""
     path = Path(path)
-    text = read_spec_text(path)
-    data = parse_spec_yaml(path, text)
+    data = read_yaml(path, "spec file")
     if not isinstance(data, dict):
         raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
     try:
@@ -111,6 +110,14 @@ def load_spec(path: Path | str) -> StretchSpec:
             f"to {spec.id}.yaml or set id: {path.stem}"
         )
     return spec
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """The YAML document of a spec or routine file (ruamel round-trip, so keys keep their lines).
+
+    Any problem is a SpecError naming `what` and the file, or file:line where it is.
+    """
+    return parse_spec_yaml(path, read_spec_text(path, what))
 
 
 def read_spec_text(path: Path, what: str = "spec file") -> str:
