@@ -5,11 +5,12 @@ One function per input kind; the live app reuses the same Engine and Overlay.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,13 +21,14 @@ import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
 from posecheck.errors import OutputError
+from posecheck.output import prepare_out_dir
 from posecheck.overlay import Overlay
 from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
 from posecheck.report.moments import FaultMoments, FaultThumbnail
-from posecheck.report.outputs import finish_run, output_path, run_outputs
+from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder, write_summary_json
 from posecheck.results import FrameResult
 from posecheck.spec.model import StretchSpec
@@ -85,11 +87,31 @@ def analyze_video(
     progress: ProgressCallback | None = None,
     times: StageTimes | None = None,
 ) -> AnalysisResult:
-    """Judge every frame of a video; an interrupted run still closes every output properly."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = run_outputs(out_dir, source.name)
+    """Judge every frame of a video; an interrupted run still closes every output properly.
+
+    Outputs are written under '.partial' names and renamed when the run ends (see
+    `StagedOutputs`); a failure deletes them.
+    """
+    prepare_out_dir(out_dir)
+    finals = run_outputs(out_dir, source.name)
     if write_video:
-        outputs["video"] = output_path(out_dir, source.name, "video")
+        finals["video"] = output_path(out_dir, source.name, "video")
+    staging = StagedOutputs(out_dir, source.name, finals)
+    with _discard_on_error(staging):
+        result = _analyze_video(source, spec, detector, staging.staged, write_video, progress, times)
+    result.outputs = staging.publish(result.outputs)
+    return result
+
+
+def _analyze_video(
+    source: FrameSource,
+    spec: StretchSpec,
+    detector: Detector,
+    outputs: dict[str, Path],
+    write_video: bool,
+    progress: ProgressCallback | None,
+    times: StageTimes | None,
+) -> AnalysisResult:
     ctx = report_context(spec, getattr(source, "path", Path(source.name)).name)
     engine = Engine(spec)
     overlay = Overlay()
@@ -156,8 +178,21 @@ def analyze_recording(
     """Re-score a pose recording without the model: the same engine, CSV, summary, timeline and
     HTML report as `analyze_video`, but no annotated video and no fault pictures (a recording
     holds landmarks, not pictures)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = run_outputs(out_dir, recording.name)
+    prepare_out_dir(out_dir)
+    staging = StagedOutputs(out_dir, recording.name, run_outputs(out_dir, recording.name))
+    with _discard_on_error(staging):
+        result = _analyze_recording(recording, spec, staging.staged, progress, times)
+    result.outputs = staging.publish(result.outputs)
+    return result
+
+
+def _analyze_recording(
+    recording: PoseRecording,
+    spec: StretchSpec,
+    outputs: dict[str, Path],
+    progress: Callable[[RecordedFrame], None] | None,
+    times: StageTimes | None,
+) -> AnalysisResult:
     ctx = report_context(spec, recording.path.name)
     engine = Engine(spec)
     summary_builder = SummaryBuilder(ctx)
@@ -277,12 +312,31 @@ def analyze_photos(
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """A coach's snapshot check: each photo judged on its own, no timer."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir)
+    finals = {
+        "photos csv": output_path(out_dir, source.name, "photos csv"),
+        "summary": output_path(out_dir, source.name, "summary"),
+    }
+    staging = StagedOutputs(out_dir, source.name, finals)
+    with _discard_on_error(staging):
+        result = _analyze_photos(source, spec, detector, out_dir, staging, progress)
+    result.outputs = staging.publish(result.outputs)
+    return result
+
+
+def _analyze_photos(
+    source: ImageSource,
+    spec: StretchSpec,
+    detector: Detector,
+    out_dir: Path,
+    staging: StagedOutputs,
+    progress: ProgressCallback | None,
+) -> AnalysisResult:
     engine = Engine(spec, still_images=True)
     overlay = Overlay()
-    csv_path = output_path(out_dir, source.name, "photos csv")
-    summary_path = output_path(out_dir, source.name, "summary")
-    outputs: dict[str, Path] = {"csv": csv_path, "summary": summary_path}
+    csv_path = staging.staged["photos csv"]
+    summary_path = staging.staged["summary"]
+    outputs: dict[str, Path] = {"photos csv": csv_path, "summary": summary_path}
     photo_results: list[tuple[Path, FrameResult]] = []
     rule_ids = [r.id for r in spec.rules]
     interrupted = False
@@ -299,7 +353,7 @@ def analyze_photos(
                     result = engine.step(pose, frame.timestamp_s, frame.index)
                     photo_results.append((path, result))
                     annotated = _annotate(overlay, frame, result, output_size(frame.size_wh, 1600))
-                    image_path = output_path(out_dir, path.stem, "photo")
+                    image_path = staging.add(f"photo:{path.name}", output_path(out_dir, path.stem, "photo"))
                     if not cv2.imwrite(str(image_path), annotated):
                         raise OutputError(f"cannot write {image_path}: check the folder is writable")
                     outputs[f"photo:{path.name}"] = image_path
@@ -323,6 +377,16 @@ def analyze_photos(
         person_found=any(r.pose is not None for _, r in photo_results),
         photo_results=photo_results,
     )
+
+
+@contextlib.contextmanager
+def _discard_on_error(staging: StagedOutputs) -> Iterator[None]:
+    """A run that fails (cannot write, a bug) leaves none of its files behind."""
+    try:
+        yield
+    except BaseException:
+        staging.discard()
+        raise
 
 
 class _StopOnInterrupt:
