@@ -48,6 +48,7 @@ class AnalysisResult:
     complete: bool
     interrupted: bool = False
     person_found: bool = True
+    stopped_by: str | None = None  # the signal that interrupted the run (SIGINT, SIGTERM)
     photo_results: list[tuple[Path, FrameResult]] = field(default_factory=list)
 
 
@@ -120,6 +121,7 @@ def _analyze_video(
     # The overlay is drawn at full size; the sink downscales on its own thread.
     scene_wh = output_size(source.size_wh)
     interrupted = False
+    stopped_by: str | None = None
     frames = 0
     sink: VideoFileSink | None = None
     try:
@@ -151,6 +153,7 @@ def _analyze_video(
                     if progress is not None:
                         progress(frame)
                 interrupted = interrupted or stop.requested
+                stopped_by = stop.signal_name
     finally:
         if sink is not None:
             sink.close()
@@ -164,6 +167,7 @@ def _analyze_video(
         interrupted,
         "no frame could be decoded",
         moments.thumbnails(),
+        stopped_by,
     )
 
 
@@ -212,7 +216,17 @@ def _analyze_recording(
             if progress is not None:
                 progress(frame)
         interrupted = stop.requested
-    return _finish(outputs, summary_builder, recording, frames, interrupted, "the recording holds no frames")
+        stopped_by = stop.signal_name
+    return _finish(
+        outputs,
+        summary_builder,
+        recording,
+        frames,
+        interrupted,
+        "the recording holds no frames",
+        (),
+        stopped_by,
+    )
 
 
 class _Input(Protocol):
@@ -234,6 +248,7 @@ def _finish(
     interrupted: bool,
     nothing_read: str,
     thumbnails: Sequence[FaultThumbnail] = (),
+    stopped_by: str | None = None,
 ) -> AnalysisResult:
     """The reports of whatever was analysed, complete or not, as an AnalysisResult.
 
@@ -241,7 +256,7 @@ def _finish(
     """
     problem = source.problem or ("" if frames else nothing_read)
     if interrupted:
-        problem = f"interrupted after {frames} frames"
+        problem = f"{_stopped(stopped_by)} after {frames} frames"
     summary, written = finish_run(
         summary_builder,
         outputs,
@@ -256,7 +271,12 @@ def _finish(
         complete=summary["complete"],
         interrupted=interrupted,
         person_found=bool(summary_builder.series.person.any()),
+        stopped_by=stopped_by,
     )
+
+
+def _stopped(signal_name: str | None) -> str:
+    return f"stopped by {signal_name}" if signal_name == "SIGTERM" else "interrupted"
 
 
 @dataclass
@@ -267,6 +287,7 @@ class RecordResult:
     frames: int
     poses_found: int
     interrupted: bool
+    stopped_by: str | None = None
 
 
 def recording_header(source: FrameSource, model_path: Path) -> RecordingHeader:
@@ -300,7 +321,7 @@ def record_video(
             found += pose is not None
             if progress is not None:
                 progress(frame)
-    return RecordResult(writer.path, frames, found, stop.requested)
+    return RecordResult(writer.path, frames, found, stop.requested, stop.signal_name)
 
 
 def analyze_photos(
@@ -340,6 +361,7 @@ def _analyze_photos(
     photo_results: list[tuple[Path, FrameResult]] = []
     rule_ids = [r.id for r in spec.rules]
     interrupted = False
+    stopped_by: str | None = None
     try:
         with csv_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -361,13 +383,16 @@ def _analyze_photos(
                     if progress is not None:
                         progress(frame)
                 interrupted = stop.requested
+                stopped_by = stop.signal_name
     except OSError as exc:
         raise OutputError(f"cannot write {csv_path}: {exc}") from None
     complete = not interrupted and not source.truncated
     summary = _photos_summary(spec, photo_results, complete=complete, total=len(source.paths))
     # Photos that could not be read are listed, so a partial folder never looks complete.
     summary["skipped"] = [{"photo": path.name, "problem": reason} for path, reason in source.skipped]
-    summary["problem"] = f"interrupted after {len(photo_results)} photos" if interrupted else source.problem
+    summary["problem"] = (
+        f"{_stopped(stopped_by)} after {len(photo_results)} photos" if interrupted else source.problem
+    )
     write_summary_json(summary_path, summary)
     return AnalysisResult(
         outputs=outputs,
@@ -376,6 +401,7 @@ def _analyze_photos(
         interrupted=interrupted,
         person_found=any(r.pose is not None for _, r in photo_results),
         photo_results=photo_results,
+        stopped_by=stopped_by,
     )
 
 

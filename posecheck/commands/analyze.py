@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from posecheck.commands.common import (
     print_outputs,
     resolve_model_arg,
 )
+from posecheck.errors import OutputError
+from posecheck.output import OutputLock, prepare_out_dir
 
 
 def register(commands: Any) -> None:
@@ -56,25 +59,27 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     if is_recording_path(args.input):
         return run_analyze_recording(args)
-    spec = load_spec(find_spec(args.stretch))
-    model_path = resolve_model_arg(args)
-    out_dir = Path(args.out)
+    # Cheapest checks first: the input, the spec, the output folder, and only then the model.
     with open_source(args.input) as source:
+        spec = load_spec(find_spec(args.stretch))
+        out_dir = prepare_out_dir(Path(args.out))
         photos = isinstance(source, ImageSource)
-        with (
-            PoseDetector(model_path, mode="image" if photos else "video") as detector,
-            FrameProgress(source, args.quiet) as bar,
-            pose_writer_for(args, source, model_path, out_dir) as pose_writer,
-        ):
-            if isinstance(source, ImageSource):
-                result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
-            else:
-                recorder = detector if pose_writer is None else RecordingDetector(detector, pose_writer)
-                result = analyze_video(
-                    source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
-                )
-                if pose_writer is not None:
-                    result.outputs["pose recording"] = pose_writer.path
+        with OutputLock(out_dir):
+            model_path = resolve_model_arg(args)
+            with (
+                PoseDetector(model_path, mode="image" if photos else "video") as detector,
+                FrameProgress(source, args.quiet) as bar,
+                pose_writer_for(args, source, model_path, out_dir) as pose_writer,
+            ):
+                if isinstance(source, ImageSource):
+                    result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
+                else:
+                    recorder = detector if pose_writer is None else RecordingDetector(detector, pose_writer)
+                    result = analyze_video(
+                        source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
+                    )
+            if pose_writer is not None:
+                result.outputs["pose recording"] = publish_staged(pose_writer.path)
     if not args.quiet:
         print(format_photos(result.summary) if photos else format_summary(result.summary))
         print_outputs(result.outputs)
@@ -87,6 +92,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         source=args.input,
         kept_partial=f"partial results written to {out_dir}",
         kept_damaged=f"the results in {out_dir} cover the frames that could be read",
+        stopped_by=result.stopped_by,
+        note=source.problem,
     )
 
 
@@ -97,10 +104,11 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
     from posecheck.session import analyze_recording
     from posecheck.spec import find_spec, load_spec
 
-    spec = load_spec(find_spec(args.stretch))
-    out_dir = Path(args.out)
-    with open_recording(args.input) as recording, FrameProgress(recording, args.quiet) as bar:
-        result = analyze_recording(recording, spec, out_dir, progress=bar.step)
+    with open_recording(args.input) as recording:
+        spec = load_spec(find_spec(args.stretch))
+        out_dir = prepare_out_dir(Path(args.out))
+        with OutputLock(out_dir), FrameProgress(recording, args.quiet) as bar:
+            result = analyze_recording(recording, spec, out_dir, progress=bar.step)
     if not args.quiet:
         print(format_summary(result.summary))
         print_outputs(result.outputs)
@@ -112,6 +120,7 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
         source=args.input,
         kept_partial=f"partial results written to {out_dir}",
         kept_damaged=f"the results in {out_dir} cover those frames",
+        stopped_by=result.stopped_by,
     )
 
 
@@ -120,7 +129,7 @@ def pose_writer_for(
 ) -> contextlib.AbstractContextManager[Any]:
     """For `analyze --save-pose`: a writer of OUT/NAME.pose.jsonl, or None when not asked (or photos)."""
     from posecheck.pose.recording import PoseRecordingWriter
-    from posecheck.report.outputs import output_path
+    from posecheck.report.outputs import output_path, staged_path
     from posecheck.session import recording_header
 
     if not getattr(args, "save_pose", False):
@@ -128,5 +137,17 @@ def pose_writer_for(
     if not source.is_video:
         print("posecheck: --save-pose records videos only; photos are not recorded", file=sys.stderr)
         return contextlib.nullcontext(None)
-    path = output_path(out_dir, source.name, "pose recording")
+    path = staged_path(output_path(out_dir, source.name, "pose recording"))
     return PoseRecordingWriter(path, recording_header(source, model_path))
+
+
+def publish_staged(staged: Path) -> Path:
+    """Rename a finished output from its '.partial' name to its final one; returns the final path."""
+    from posecheck.report.outputs import PARTIAL_MARK
+
+    final = staged.with_name(staged.name.replace(PARTIAL_MARK, "", 1))
+    try:
+        os.replace(staged, final)
+    except OSError as exc:
+        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from None
+    return final

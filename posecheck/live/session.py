@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 import signal
 import statistics
 import threading
@@ -32,6 +33,7 @@ from posecheck.live.keys import HELP_LINE, Action, action_for_key
 from posecheck.live.reload import FileWatcher
 from posecheck.live.routine import Plan, PlannedItem, RoutineRunner, Stage, Step, load_routine
 from posecheck.live.window import Display
+from posecheck.output import prepare_out_dir
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
 from posecheck.pose.protocol import Detector
@@ -39,7 +41,7 @@ from posecheck.pose.tracking import MultiDetector, TrackingDetector, TrackUpdate
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
 from posecheck.report.moments import FaultMoments
-from posecheck.report.outputs import finish_run, output_path, run_outputs
+from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs, staged_path
 from posecheck.report.summary import SummaryBuilder
 from posecheck.results import Cue, FrameResult, HoldState
 from posecheck.session import report_context
@@ -208,8 +210,11 @@ class _Segment:
         self.out_dir = out_dir
         self.csv: FrameCsvWriter | None = None
         self.moments: FaultMoments | None = None  # thumbnails for report.html
+        # Files are written under '.partial' names and renamed when the session ends.
+        self.staging: StagedOutputs | None = None
         if out_dir is not None and stem is not None:
-            self.csv = FrameCsvWriter(output_path(out_dir, stem, "csv"), ctx)
+            self.staging = StagedOutputs(out_dir, stem, run_outputs(out_dir, stem))
+            self.csv = FrameCsvWriter(self.staging.staged["csv"], ctx)
             self.moments = FaultMoments(ctx)
 
     def add(self, result: FrameResult, scene: Callable[[], ImageBGR]) -> None:
@@ -235,17 +240,22 @@ class _Segment:
 
     def finish(self, complete: bool, problem: str | None) -> tuple[dict[str, Any], dict[str, Path]]:
         self.close()
-        if self.out_dir is None or self.stem is None:
+        if self.staging is None:
             return self.builder.summary(complete=complete, problem=problem), {}
         thumbnails = self.moments.thumbnails() if self.moments is not None else []
-        return finish_run(
-            self.builder,
-            run_outputs(self.out_dir, self.stem),
-            complete=complete,
-            problem=problem,
-            thumbnails=thumbnails,
-            subtitle=f"live: {self.ctx.source}",
-        )
+        try:
+            summary, written = finish_run(
+                self.builder,
+                self.staging.staged,
+                complete=complete,
+                problem=problem,
+                thumbnails=thumbnails,
+                subtitle=f"live: {self.ctx.source}",
+            )
+        except BaseException:
+            self.staging.discard()
+            raise
+        return summary, self.staging.publish(written)
 
 
 class _ItemRun:
@@ -299,8 +309,8 @@ class _ItemRun:
         """Nothing was judged (the session ended during the countdown): leave no files."""
         for segment in self.segments:
             segment.close()
-            if segment.csv is not None:
-                segment.csv.path.unlink(missing_ok=True)
+            if segment.staging is not None:
+                segment.staging.discard()
 
     def done_sides(self) -> set[str]:
         """Sides whose hold (or, for a reps stretch, rep count) reached its target."""
@@ -396,7 +406,7 @@ class LiveSession:
         if self.options.record and self.options.out_dir is None:
             raise ValueError("recording needs an output folder (LiveOptions.out_dir)")
         if self.options.out_dir is not None:
-            self.options.out_dir.mkdir(parents=True, exist_ok=True)
+            prepare_out_dir(self.options.out_dir)
         self._voice_notice = voice_notice
         self._voice_problem_shown = False
         # Last: the coach may start a speech thread, which run() ends.
@@ -814,7 +824,7 @@ class LiveSession:
         scene_wh = output_size(frame.size_wh)
         if self._sink is None:
             self._video_path = output_path(self.options.out_dir, self.options.stem, "video")
-            self._sink = VideoFileSink(self._video_path, scene_wh, self.stats.source_fps)
+            self._sink = VideoFileSink(staged_path(self._video_path), scene_wh, self.stats.source_fps)
         if scene_wh == frame.size_wh:
             scene = frame.image_bgr.copy()
         else:
@@ -853,6 +863,11 @@ class LiveSession:
             report = run.finish(complete, self._problem)
             items.append(report)
             outputs.update({f"{index + 1}:{key}": path for key, path in report.outputs.items()})
-        if self._sink is not None and self._video_path is not None and self._sink.frames_written:
-            outputs["video"] = self._video_path
+        if self._sink is not None and self._video_path is not None:
+            staged = staged_path(self._video_path)
+            if self._sink.frames_written:
+                os.replace(staged, self._video_path)  # closed by run(): whole and playable
+                outputs["video"] = self._video_path
+            else:
+                staged.unlink(missing_ok=True)
         return LiveResult(items, outputs, ended, self._problem, self.stats, self._person_seen)
