@@ -26,7 +26,7 @@ from posecheck.overlay import Overlay
 from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
 from posecheck.report.context import ReportContext
-from posecheck.report.csv import FrameCsvWriter
+from posecheck.report.csv import FrameCsvWriter, safe_row
 from posecheck.report.moments import FaultMoments, FaultThumbnail
 from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder, write_summary_json
@@ -365,7 +365,9 @@ def _analyze_photos(
     try:
         with csv_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["photo", "pose_found", "in_pose", "side", *spec.measurements, *rule_ids, "cue"])
+            writer.writerow(
+                safe_row(["photo", "pose_found", "in_pose", "side", *spec.measurements, *rule_ids, "cue"])
+            )
             with _StopOnInterrupt() as stop:
                 for frame in source:
                     if stop.requested:
@@ -379,7 +381,7 @@ def _analyze_photos(
                     if not cv2.imwrite(str(image_path), annotated):
                         raise OutputError(f"cannot write {image_path}: check the folder is writable")
                     outputs[f"photo:{path.name}"] = image_path
-                    writer.writerow(_photo_row(path, result, spec))
+                    writer.writerow(safe_row(_photo_row(path, result, spec)))
                     if progress is not None:
                         progress(frame)
                 interrupted = stop.requested
