@@ -70,7 +70,8 @@ def run(case: str, *argv: str, code: int, message: str | None = None) -> str:
     stderr = err.getvalue()
     assert "Traceback" not in stderr, stderr
     line = _one_line(stderr, got)
-    _record(case, line or out.getvalue().strip().splitlines()[0], got)
+    printed = out.getvalue().strip().splitlines()
+    _record(case, line or (printed[0] if printed else "(nothing printed with -q; results written)"), got)
     assert got == code, f"exit {got}, expected {code}: {stderr}"
     if message is not None:
         assert re.search(message, line), line
@@ -149,13 +150,15 @@ def write_video(
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
-        stream.codec_context.time_base = Fraction(1, 1000)
+        # MPEG-2 allows only standard frame rates as its time base.
+        tick = Fraction(1, fps) if codec == "mpeg2video" else Fraction(1, 1000)
+        stream.codec_context.time_base = tick
         if rotation is not None:
             stream.set_display_rotation(rotation)  # type: ignore[attr-defined]
         for i, image in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
-            frame.pts = pts[i] if pts is not None else round(i * 1000 / fps)
-            frame.time_base = Fraction(1, 1000)
+            frame.pts = pts[i] if pts is not None else round(i / fps / tick)
+            frame.time_base = tick
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return path
@@ -390,6 +393,7 @@ def test_folder_with_an_unreadable_photo(tmp_path: Path, footage_dir: Path) -> N
         str(folder),
         "-s",
         SPEC,
+        "-q",
         "-o",
         "o",
         code=BAD_INPUT,
@@ -735,9 +739,9 @@ def test_killed_rerun_leaves_no_stale_complete_summary(footage_dir: Path, tmp_pa
 
 
 def test_csv_formula_injection(tmp_path: Path, person_clip: Path) -> None:
-    text = GOOD_SPEC_TEXT.replace(
-        "cue: Front knee past the ankle - slide the front foot forward", 'cue: "=HYPERLINK(\\"http://x\\")"'
-    ).replace("entry_cue: Kneel on your back knee", "entry_cue: '@SUM(1+1) kneel on your back knee")
+    text = re.sub(r"(?m)^entry_cue: .*$", 'entry_cue: "@SUM(1+1) kneel"', GOOD_SPEC_TEXT)
+    text = re.sub(r"(?m)^(\s+(?:cue|cue_low|cue_high|confirm): ).*$", r'\1"=HYPERLINK(1)"', text)
+    text = text.replace("label: front knee", "label: +front knee")
     path = spec_file(tmp_path, text)
     run(
         "spec cue starting with = or @ (CSV)",
@@ -750,7 +754,9 @@ def test_csv_formula_injection(tmp_path: Path, person_clip: Path) -> None:
         "o",
         code=OK,
     )
-    for line in (Path("o") / "person.frames.csv").read_text().splitlines():
+    text = (Path("o") / "person.frames.csv").read_text()
+    assert "'@SUM(1+1) kneel" in text or "'=HYPERLINK(1)" in text  # the cues are there, defused
+    for line in text.splitlines():
         for cell in line.split(","):
             assert not cell.startswith(("=", "+", "@")), cell
             assert not (cell.startswith("-") and not re.fullmatch(r"-[0-9.]+(e-?\d+)?", cell)), cell
