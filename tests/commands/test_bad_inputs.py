@@ -677,6 +677,9 @@ def test_disk_full(person_clip: Path, tmp_path: Path) -> None:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))  # files over 20 kB fail (EFBIG)
 
+    # matplotlib's font cache (in this test's config folder) is built first, without the limit.
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True)
+
     run_process(
         "disk full (file size limit)",
         ["analyze", str(person_clip), "-s", SPEC, "-q", "-o", "full"],
