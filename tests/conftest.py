@@ -41,5 +41,8 @@ except ImportError:  # only the dev extra installs it
 else:
     _slow_ok = [HealthCheck.too_slow, HealthCheck.data_too_large]
     settings.register_profile("ci", max_examples=200, deadline=None, suppress_health_check=_slow_ok)
-    settings.register_profile("deep", max_examples=20_000, deadline=None, suppress_health_check=_slow_ok)
+    _deep_examples = int(os.environ.get("POSECHECK_FUZZ_EXAMPLES", "20000"))
+    settings.register_profile(
+        "deep", max_examples=_deep_examples, deadline=None, suppress_health_check=_slow_ok
+    )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
