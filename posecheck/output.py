@@ -104,8 +104,15 @@ class OutputLock:
         self._handle = handle
 
     def release(self) -> None:
+        """Remove the lock file and drop the lock (a folder of results holds only results).
+
+        Unlinking before closing is safe with non-blocking locks: a run that opened the old
+        file meanwhile has already been told the folder is busy.
+        """
         handle, self._handle = self._handle, None
         if handle is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
             handle.close()  # closing drops the lock
 
     def __enter__(self) -> OutputLock:

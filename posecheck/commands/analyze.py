@@ -59,9 +59,9 @@ def run_analyze(args: argparse.Namespace) -> int:
 
     if is_recording_path(args.input):
         return run_analyze_recording(args)
-    # Cheapest checks first: the input, the spec, the output folder, and only then the model.
+    # Cheapest checks first: the spec, the input, the output folder, and only then the model.
+    spec = load_spec(find_spec(args.stretch))
     with open_source(args.input) as source:
-        spec = load_spec(find_spec(args.stretch))
         out_dir = prepare_out_dir(Path(args.out))
         photos = isinstance(source, ImageSource)
         with OutputLock(out_dir):
@@ -104,8 +104,8 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
     from posecheck.session import analyze_recording
     from posecheck.spec import find_spec, load_spec
 
+    spec = load_spec(find_spec(args.stretch))
     with open_recording(args.input) as recording:
-        spec = load_spec(find_spec(args.stretch))
         out_dir = prepare_out_dir(Path(args.out))
         with OutputLock(out_dir), FrameProgress(recording, args.quiet) as bar:
             result = analyze_recording(recording, spec, out_dir, progress=bar.step)
