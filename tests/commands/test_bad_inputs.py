@@ -792,9 +792,16 @@ def test_live_bad_spec(tmp_path: Path, person_clip: Path) -> None:
     run("live: broken spec at start", *argv, code=SPEC_ERROR, message="a key is a list")
 
 
-def _signal_after(delay_s: float, signum: int) -> Callable[[subprocess.Popen[str]], None]:
+def _signal_when_running(out_dir: Path, signum: int) -> Callable[[subprocess.Popen[str]], None]:
+    """Send `signum` once the run is under way: its per-frame CSV (still '.partial') has rows."""
+
     def send(process: subprocess.Popen[str]) -> None:
-        time.sleep(delay_s)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            staged = list(out_dir.glob("*.partial.frames.csv"))
+            if staged and staged[0].read_text().count("\n") > 20:
+                break
+            time.sleep(0.1)
         process.send_signal(signum)
 
     return send
@@ -806,7 +813,7 @@ def test_live_ctrl_c_with_sigint_ignored_at_start(footage_dir: Path, tmp_path: P
         "live: Ctrl-C though started with SIGINT ignored",
         _live(footage_dir / CLIP, "--out", str(out)),
         preexec=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        before=_signal_after(8.0, signal.SIGINT),
+        before=_signal_when_running(out, signal.SIGINT),
         code=INTERRUPTED,
         message="interrupted",
     )
@@ -819,7 +826,7 @@ def test_live_sigterm_closes_outputs(footage_dir: Path, tmp_path: Path) -> None:
     run_process(
         "live: SIGTERM",
         _live(footage_dir / CLIP, "--out", str(out), "--record"),
-        before=_signal_after(8.0, signal.SIGTERM),
+        before=_signal_when_running(out, signal.SIGTERM),
         code=TERMINATED,
         message="SIGTERM",
     )
@@ -834,7 +841,7 @@ def test_analyze_sigterm(footage_dir: Path, tmp_path: Path) -> None:
     run_process(
         "analyze: SIGTERM",
         ["analyze", str(footage_dir / CLIP), "-s", SPEC, "-q", "-o", str(out)],
-        before=_signal_after(8.0, signal.SIGTERM),
+        before=_signal_when_running(out, signal.SIGTERM),
         code=TERMINATED,
         message="SIGTERM",
     )
