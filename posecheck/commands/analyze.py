@@ -19,6 +19,7 @@ from posecheck.commands.common import (
     end_of_run,
     judging_options,
     model_options,
+    people_option,
     print_outputs,
     resolve_model_arg,
 )
@@ -45,13 +46,16 @@ def register(commands: Any) -> None:
         help="also save the landmarks to OUT/NAME.pose.jsonl, to re-score later without the model",
     )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
+    people_option(analyze, 1)
     model_options(analyze)
     analyze.set_defaults(run=run_analyze)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
     from posecheck.pose.detector import PoseDetector
+    from posecheck.pose.protocol import Detector
     from posecheck.pose.recording import RecordingDetector, is_recording_path
+    from posecheck.pose.tracking import TrackingDetector
     from posecheck.report.text import format_photos, format_summary
     from posecheck.session import analyze_photos, analyze_video
     from posecheck.spec import find_spec, load_spec
@@ -64,13 +68,16 @@ def run_analyze(args: argparse.Namespace) -> int:
     with open_source(args.input) as source:
         out_dir = prepare_out_dir(Path(args.out))
         photos = isinstance(source, ImageSource)
+        people = getattr(args, "people", 1)
         with OutputLock(out_dir):
             model_path = resolve_model_arg(args)
             with (
-                PoseDetector(model_path, mode="image" if photos else "video") as detector,
+                PoseDetector(model_path, mode="image" if photos else "video", num_poses=people) as model,
                 FrameProgress(source, args.quiet) as bar,
                 pose_writer_for(args, source, model_path, out_dir) as pose_writer,
             ):
+                # Several people in a video: keep judging the one seen first (see pose.tracking).
+                detector: Detector = TrackingDetector(model) if people > 1 and not photos else model
                 if isinstance(source, ImageSource):
                     result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
                 else:

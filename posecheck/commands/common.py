@@ -87,6 +87,20 @@ def judging_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
 
 
+def people_option(parser: argparse.ArgumentParser, default: int) -> None:
+    """--people: how many people the model looks for; the first one seen stays coached."""
+    parser.add_argument(
+        "--people",
+        type=int,
+        choices=range(1, 5),
+        default=default,
+        metavar="N",
+        help="how many people the pose model looks for (1-4, default: %(default)s); with 2 or more, "
+        "the person first seen stays coached, nobody else inherits the hold, and a second person "
+        "in view is pointed out. Each extra person costs about one more model run per frame",
+    )
+
+
 def model_options(parser: argparse.ArgumentParser) -> None:
     """--model and --model-variant, shared by every command that runs the pose model."""
     group = parser.add_argument_group("pose model")

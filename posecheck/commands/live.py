@@ -12,6 +12,7 @@ from posecheck.commands.common import (
     STRETCH_HELP,
     end_of_run,
     model_options,
+    people_option,
     print_outputs,
     resolve_model_arg,
 )
@@ -22,7 +23,7 @@ from posecheck.voice.speakers import ENGINES
 # People the model looks for in live coaching: the coached one and one more, so a second
 # person is noticed and never inherits the hold (costs about 2x the model time per frame;
 # see bench/bench_num_poses.py).
-LIVE_NUM_POSES = 2
+LIVE_PEOPLE = 2
 
 if TYPE_CHECKING:
     from posecheck.live.session import LiveResult
@@ -88,6 +89,7 @@ def register(commands: Any) -> None:
         f"{', '.join(ENGINES)} (default: the first one found; without any, the cues stay on screen)",
     )
     live.add_argument("--quiet", "-q", action="store_true", help="print only the summary and errors")
+    people_option(live, LIVE_PEOPLE)
     model_options(live)
     live.set_defaults(run=run)
 
@@ -138,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         display = HeadlessDisplay() if args.no_window else CvWindow()
         speaker, voice_notice = _open_speaker(args.voice) if args.voice else (None, None)
         # Two people: the tracker keeps coaching the one who was there first (see pose.tracking).
-        with PoseDetector(model_path, mode="video", num_poses=LIVE_NUM_POSES) as detector:
+        with PoseDetector(model_path, mode="video", num_poses=args.people) as detector:
             capture = LatestFrame(device, keep_all=args.every_frame)
             session = LiveSession(
                 plan,
