@@ -6,6 +6,7 @@ import difflib
 import os
 import types
 import typing
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -150,8 +151,11 @@ def parse_spec_yaml(path: Path, text: str) -> Any:
     """
     yaml = YAML(typ="rt")
     try:
-        _check_events(path, yaml.parse(text))
-        data = yaml.load(text)
+        with warnings.catch_warnings():
+            # ruamel warns (on stderr) about reused anchors and the like; errors say enough.
+            warnings.simplefilter("ignore")
+            _check_events(path, yaml.parse(text))
+            data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         problem = " ".join((exc.problem or "invalid YAML").split())
