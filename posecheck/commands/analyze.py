@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from posecheck.pose.protocol import Detector
     from posecheck.pose.recording import RecordingDetector, is_recording_path
     from posecheck.pose.tracking import TrackingDetector
+    from posecheck.report.outputs import output_path, staged_path
     from posecheck.report.text import format_photos, format_summary
     from posecheck.session import analyze_photos, analyze_video
     from posecheck.spec import find_spec, load_spec
@@ -71,7 +73,9 @@ def run_analyze(args: argparse.Namespace) -> int:
         people = getattr(args, "people", 1)
         with OutputLock(out_dir):
             model_path = resolve_model_arg(args)
+            saved_pose = staged_path(output_path(out_dir, source.name, "pose recording"))
             with (
+                _deleted_on_error(saved_pose),
                 PoseDetector(model_path, mode="image" if photos else "video", num_poses=people) as model,
                 FrameProgress(source, args.quiet) as bar,
                 pose_writer_for(args, source, model_path, out_dir) as pose_writer,
@@ -146,6 +150,16 @@ def pose_writer_for(
         return contextlib.nullcontext(None)
     path = staged_path(output_path(out_dir, source.name, "pose recording"))
     return PoseRecordingWriter(path, recording_header(source, model_path))
+
+
+@contextlib.contextmanager
+def _deleted_on_error(path: Path) -> Iterator[None]:
+    """A run that fails leaves no half-written file at `path`."""
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def publish_staged(staged: Path) -> Path:
