@@ -107,7 +107,7 @@ def test_video_with_nobody(capsys: pytest.CaptureFixture[str], with_model: Path,
     clip = tmp_path / "empty_room.mp4"
     _write_clip(clip, frames=20)
     code, _, err = _run(capsys, "analyze", str(clip), "-s", GOOD_SPEC, "-o", str(tmp_path / "out"), "-q")
-    assert code == 2
+    assert code == 7  # no person found
     assert "no person found in" in err and "Traceback" not in err
     summary = json.loads((tmp_path / "out" / "empty_room.summary.json").read_text())
     assert summary["frames_with_person"] == 0
