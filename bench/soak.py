@@ -182,7 +182,12 @@ class SoakReport:
 
 
 def run_soak(
-    recording: Path, minutes: float, stretch: str | None = None, out_dir: Path | None = None
+    recording: Path,
+    minutes: float,
+    stretch: str | None = None,
+    out_dir: Path | None = None,
+    *,
+    progress: bool = False,
 ) -> SoakReport:
     """Run the live session over the looped recording; returns the figures."""
     device = LoopedRecording(recording, minutes * 60.0)
@@ -210,6 +215,13 @@ def run_soak(
         frames += 1
         if frames % device.frames_per_loop == 0:
             rss_mb.append(_rss_mb())
+            if progress:
+                done = len(rss_mb)
+                print(
+                    f"loop {done}/{device.loops}: {done * device.loop_s / 60:.1f} min of frame time, "
+                    f"RSS {rss_mb[-1]:.1f} MB, hold gained {gained[done - 1]:.3f} s",
+                    flush=True,
+                )
 
     options = LiveOptions(countdown_s=0.0, out_dir=out_dir, stem="soak", finish_s=0.0)
     session = LiveSession(plan, capture, device.detector, HeadlessDisplay(), clock, options, observer=observe)
@@ -238,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stretch", help="spec id (default: the recording name's first part)")
     parser.add_argument("--out", type=Path, help="also write the live outputs (CSV, summary) here")
     args = parser.parse_args(argv)
-    report = run_soak(args.recording, args.minutes, args.stretch, args.out)
+    report = run_soak(args.recording, args.minutes, args.stretch, args.out, progress=True)
     for line in report.lines():
         print(line)
     return 0
