@@ -96,8 +96,8 @@ def people_option(parser: argparse.ArgumentParser, default: int) -> None:
         default=default,
         metavar="N",
         help="how many people the pose model looks for (1-4, default: %(default)s); with 2 or more, "
-        "the person first seen stays coached, nobody else inherits the hold, and a second person "
-        "in view is pointed out. Each extra person costs about one more model run per frame",
+        "the person seen first stays coached and nobody else inherits the hold (live also says "
+        "when a second person is in view). Each extra person costs about one more model run per frame",
     )
 
 
