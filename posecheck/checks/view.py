@@ -5,8 +5,9 @@ the side; a rule about the knees falling apart only from the front. The engine a
 module for the view on every frame and leaves a rule unjudged (UNKNOWN, "Turn side-on to
 the camera") in a view the rule's spec does not list.
 
-The cue is how wide the shoulders and hips look against the torso's length in the
-picture (`width_ratio`): a profile shows them edge-on, a square-on view at full width.
+The cues are how wide the shoulders and hips look against the torso's length in the
+picture (`width_ratio`: a profile shows them edge-on, a square-on view at full width) and
+how far the shoulder and hip lines point out of the picture in MediaPipe's 3D estimate.
 The view looking along the torso (a camera above a standing person's head, or at the
 head or feet end of a lying one) shows a short torso against its depth in MediaPipe's
 3D estimate.
@@ -21,16 +22,26 @@ import numpy as np
 from posecheck.checks.sticky import StickyChoice
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose
 
-# Mean of shoulder and hip width in the picture, in torso lengths. A square-on adult
-# measures about 0.7-0.9 and a true profile under 0.25 (posecheck/live/framing.py uses the
-# same measure). fitbod_kneeling-hip-flexor.mp4 measures 0.52 in its first, three-quarter
-# half and 0.15-0.22 in its side-on half; the lying clips filmed from a raised corner
-# (fitbod_supine-figure-four.mp4, fitbod_side-lying-leg-raise.mp4) 0.56-0.73, and side-on
-# 0.16-0.19. The borders sit between those groups, with a hysteresis so a view near a
-# border does not flicker.
-SIDE_MAX_WIDTH = 0.32
-FRONT_MIN_WIDTH = 0.65
-WIDTH_HYSTERESIS = 0.04
+# Two cues, each turned into an angle between the body's left-right axis and the picture
+# plane (0 = square-on, 90 = profile); the view takes the larger of the two, so either cue
+# seeing the body from the side is enough, and "front" needs both to agree.
+#
+# In the picture: the mean of shoulder and hip width, in torso lengths (posecheck/live/
+# framing.py uses the same measure), against its square-on value. Upright adults square-on
+# measure 0.54-0.62 (desklife_forward-lunge_front.jpg 0.56, the generator's body 0.54,
+# the seated butterflies facing the camera 0.58-0.66), a profile 0.03-0.22. A torso
+# pointing away from the camera (a lying body filmed from its head end) looks short and
+# inflates the ratio: the 3D cue corrects that.
+SQUARE_ON_WIDTH = 0.62
+# In MediaPipe's 3D estimate: how far the shoulder and hip lines point out of the picture.
+# fitbod_supine-figure-four.mp4 filmed from a raised corner at the head end: 35-44 deg
+# (its picture ratio, 0.72, says square-on); side-on 63-82; fitbod_side-lying-leg-raise.mp4
+# (lying on the side facing the camera) 1-9. MediaPipe flattens depth: the three-quarter
+# half of fitbod_kneeling-hip-flexor.mp4 reads 4-18 deg there, 33 in the picture.
+# Borders between the groups, with a hysteresis so a view near a border does not flicker.
+SIDE_MIN_DEG = 60.0
+FRONT_MAX_DEG = 20.0
+VIEW_HYSTERESIS_DEG = 5.0
 # Looking along the torso: its 3D direction this far out of the picture plane. MediaPipe's
 # depth is compressed: the raised-corner views of lying bodies and a downward dog seen at
 # three-quarters read 30-47 deg, so only a torso pointing well into the picture counts.
@@ -69,6 +80,23 @@ def width_ratio(pose: Pose) -> float:
     return float(np.linalg.norm(ls - rs) + np.linalg.norm(lh - rh)) / 2 / torso
 
 
+def picture_yaw_deg(ratio: float) -> float:
+    """The width ratio as an angle from square-on: 0 at SQUARE_ON_WIDTH or wider, 90 edge-on."""
+    if not math.isfinite(ratio):
+        return math.nan
+    return math.degrees(math.acos(min(1.0, max(0.0, ratio / SQUARE_ON_WIDTH))))
+
+
+def world_yaw_deg(pose: Pose) -> float:
+    """How far the shoulder and hip lines point out of the picture plane in 3D (mean, degrees)."""
+    w = pose.world_xyz_m
+    angles = []
+    for part in ("shoulder", "hip"):
+        line = w[LANDMARK_INDEX[f"left_{part}"]] - w[LANDMARK_INDEX[f"right_{part}"]]
+        angles.append(math.degrees(math.atan2(abs(float(line[2])), float(np.hypot(line[0], line[1])))))
+    return float(np.mean(angles))
+
+
 def torso_depth_deg(pose: Pose) -> float:
     """How far the torso (mid-hip to mid-shoulder) points out of the picture plane, in 3D."""
     w = pose.world_xyz_m
@@ -77,19 +105,20 @@ def torso_depth_deg(pose: Pose) -> float:
     return math.degrees(math.atan2(abs(float(torso[2])), float(np.hypot(torso[0], torso[1]))))
 
 
-def classify_view(ratio: float, depth_deg: float, current: str | None = None) -> str | None:
+def classify_view(
+    ratio: float, yaw_3d_deg: float, depth_deg: float, current: str | None = None
+) -> str | None:
     """The view these cues show, keeping `current` while the cues stay near its borders."""
     if not math.isfinite(ratio):
         return None
-    h = WIDTH_HYSTERESIS
     above_from = ABOVE_MIN_TORSO_DEPTH_DEG - (ABOVE_HYSTERESIS_DEG if current == "above" else 0.0)
     if math.isfinite(depth_deg) and depth_deg >= above_from:
         return "above"
-    side_below = SIDE_MAX_WIDTH + (h if current == "side" else 0.0)
-    front_from = FRONT_MIN_WIDTH - (h if current == "front" else 0.0)
-    if ratio < side_below:
+    yaw = max(picture_yaw_deg(ratio), yaw_3d_deg if math.isfinite(yaw_3d_deg) else 0.0)
+    h = VIEW_HYSTERESIS_DEG
+    if yaw >= SIDE_MIN_DEG - (h if current == "side" else 0.0):
         return "side"
-    if ratio >= front_from:
+    if yaw < FRONT_MAX_DEG + (h if current == "front" else 0.0):
         return "front"
     return "three-quarter"
 
@@ -101,7 +130,9 @@ class ViewEstimator:
         self._choice: StickyChoice[str] = StickyChoice(settle_s)
 
     def update(self, pose: Pose, t_s: float) -> str | None:
-        evidence = classify_view(width_ratio(pose), torso_depth_deg(pose), self._choice.value)
+        evidence = classify_view(
+            width_ratio(pose), world_yaw_deg(pose), torso_depth_deg(pose), self._choice.value
+        )
         return self._choice.update(evidence, t_s)
 
     @property

@@ -112,7 +112,8 @@ def describe_spec(spec: StretchSpec) -> str:
         )
         lines.append(f"      measures: {describe_measure(m)}")
         if rule.views:
-            lines.append(f"      judged from: {', '.join(rule.views)} views (else UNKNOWN, with a cue to turn)")
+            views = ", ".join(rule.views)
+            lines.append(f"      judged from: {views} views (else UNKNOWN, with a cue to turn)")
         if m.cross_check == "either":
             lines.append("      a fault needs both sides to show it when the far side is visible")
         elif m.cross_check == "both":
