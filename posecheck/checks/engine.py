@@ -253,13 +253,13 @@ class Engine:
                 text = self.spec.phase(reps.next_phase).cue
                 if text:
                     candidates.append(CueCandidate(Cue(text, "status"), PRIORITY["status"]))
-            for check, rule in zip(checks, self.spec.rules, strict=True):
+            for check, rule, tracker in zip(checks, self.spec.rules, self._rules, strict=True):
                 if not _judged_from(rule.views, view) and rule.views is not None:
                     # A fault this view cannot show: ask for a view that can, as urgently as the fault.
                     turn = Cue(view_cue(rule.views), "visibility", severity=Severity(rule.severity))
                     candidates.append(CueCandidate(turn, PRIORITY[rule.severity]))
                     continue
-                if not check.verdict.failing:
+                if not check.verdict.failing or self._outranked_tier(rule, tracker):
                     continue
                 text = rule.cue
                 if check.verdict is Verdict.FAIL_LOW and rule.cue_low:
@@ -270,6 +270,23 @@ class Engine:
                 cue = Cue(text, "correction", rule.id, (anchor,) if anchor else (), Severity(rule.severity))
                 candidates.append(CueCandidate(cue, PRIORITY[rule.severity]))
         return self.arbiter.update(t_s, candidates, self._confirmations)
+
+    def _outranked_tier(self, rule: Rule, tracker: RuleTracker) -> bool:
+        """An advisory rule about to pass, or whose measurement a critical rule is about to
+        fail (two tiers of one fault: knee past the ankle, knee past the toes), gives no cue:
+        the fault's text changes once, to the critical one, instead of flashing the
+        advisory one in between."""
+        if rule.severity != "advisory":
+            return False
+        if tracker.pending is Verdict.PASS:
+            return True
+        return any(
+            other.severity == "critical"
+            and other.measure == rule.measure
+            and other_tracker.pending is not None
+            and other_tracker.pending.failing
+            for other, other_tracker in zip(self.spec.rules, self._rules, strict=True)
+        )
 
     def _entry_cue(self, verdicts: list[Verdict], measurements: dict[str, Measurement]) -> Cue:
         """Out of the pose: the spec's set-up cue, or, when the person is close (one or two
