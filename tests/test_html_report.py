@@ -170,8 +170,7 @@ def test_asymmetry_is_called_out(page_text: str) -> None:
     assert 'class="callout callout-warn"' in callout
     assert "The right side held" in callout
     assert (
-        "&#x27;Knee past the toes - slide the front foot forward&#x27; came up mostly on the right"
-        in callout
+        "&#x27;Knee past the toes - slide the front foot forward&#x27; came up mostly on the right" in callout
     )
 
 
