@@ -18,6 +18,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "posecheck.record_command",
     "posecheck.live.command",
     "posecheck.tune.command",
+    "posecheck.commands.eval",
 )
 
 EXIT_OK = 0

@@ -1,0 +1,1 @@
+"""Subcommands of the posecheck command line, one module each with `register(commands)`."""
