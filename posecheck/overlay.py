@@ -775,6 +775,10 @@ class CueMarkerAnnotator:
         cue, pose = result.cue, result.pose
         if cue is None or pose is None or not cue.landmarks:
             return scene_bgr
+        if cue.kind == "correction" and not result.in_pose:
+            # A correction still on the banner (it stays its minimum time) after the person
+            # left the pose: no fault is drawn on the body out of the pose.
+            return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
         body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         colour = _cue_colour(self.style.palette, cue)

@@ -8,13 +8,14 @@ of the ankle is in the pose with an advisory fault, drawn in the advisory colour
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from posecheck.checks.engine import Engine
-from posecheck.overlay import Overlay, Palette
+from posecheck.overlay import CueMarkerAnnotator, Overlay, Palette, SkeletonAnnotator
 from posecheck.pose.landmarks import Pose
 from posecheck.results import FrameResult, Severity, Verdict
 from posecheck.spec import find_spec, load_spec
@@ -78,3 +79,22 @@ def test_an_advisory_fault_is_drawn_in_the_advisory_colour_only(
     palette = Palette()
     assert _colour_pixels(picture, palette.advisory) > 200  # banner accent, ring and shin
     assert _colour_pixels(picture, palette.critical) == 0
+
+
+def test_a_correction_left_on_the_banner_is_not_ringed_on_the_body_out_of_the_pose(
+    footage_poses: Callable[[str], list[tuple[float, int, Pose | None]]], footage_dir: Path
+) -> None:
+    """A cue stays its minimum time on the banner; if the person leaves the pose meanwhile,
+    the ring on the body (and the failing limb) go at once."""
+    result = _judge(footage_poses, DEEP_KNEEL)
+    assert result.cue is not None and result.cue.kind == "correction" and result.cue.landmarks
+    image = cv2.imread(str(footage_dir / DEEP_KNEEL))
+    assert image is not None
+    ringed = CueMarkerAnnotator().annotate(image.copy(), result)
+    assert not np.array_equal(ringed, image)
+    out_of_pose = replace(result, in_pose=False)
+    assert np.array_equal(CueMarkerAnnotator().annotate(image.copy(), out_of_pose), image)
+    assert np.array_equal(
+        SkeletonAnnotator().annotate(image.copy(), out_of_pose),
+        SkeletonAnnotator().annotate(image.copy(), replace(out_of_pose, checks=())),
+    )
