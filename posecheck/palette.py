@@ -19,6 +19,9 @@ CRITICAL: Final = "#e53935"
 ADVISORY: Final = "#fb8c00"
 FAIL: Final = {"critical": CRITICAL, "advisory": ADVISORY}
 UNKNOWN: Final = "#b0b0b0"  # not visible enough to judge
+# A rule's hysteresis band (hatched, in PASS) and the minimum-duration wait before a verdict
+# flips (shaded): drawn so a verdict is never seen contradicting its own curve.
+WAITING: Final = "#9e9e9e"
 IN_POSE: Final = "#1e88e5"
 PERSON: Final = "#d6dde3"  # a person, not in the pose
 VALUE: Final = "#263238"  # a measurement while in the pose
