@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from posecheck.commands.common import ExitCode
 from posecheck.errors import SpecError
 
-EXIT_OK = 0
 DEFAULT_LABELS = Path("tests/data/footage_labels.yaml")
 
 
@@ -70,7 +70,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from posecheck.evaluate.harness import Selection, evaluate
     from posecheck.evaluate.labels import load_labels
     from posecheck.evaluate.poses import PoseCache, default_cache_dir
-    from posecheck.evaluate.report import ALL, rows, terminal_table, write_reports
+    from posecheck.evaluate.report import ALL, rows, terminal_table, view_rows, write_reports
     from posecheck.spec import find_spec, list_specs, load_spec
 
     if not args.max_fps > 0:
@@ -114,7 +114,7 @@ def run_eval(args: argparse.Namespace) -> int:
         "split": args.split,
         "spec": args.spec or "every spec",
     }
-    paths = write_reports(Path(args.out), scores, table, splits, settings)
+    paths = write_reports(Path(args.out), scores, table, splits, settings, view_rows(scores, splits))
     if not args.quiet:
         print(terminal_table(table, splits))
         elapsed_s = time.perf_counter() - started
@@ -123,4 +123,4 @@ def run_eval(args: argparse.Namespace) -> int:
             f"{cache.made} files, {cache.reused} from the cache ({cache.cache_dir}); {elapsed_s:.0f} s"
         )
         print(f"wrote {paths['json']} and {paths['md']}")
-    return EXIT_OK
+    return ExitCode.OK
