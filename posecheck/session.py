@@ -75,6 +75,7 @@ def report_context(spec: StretchSpec, source_name: str) -> ReportContext:
         rule_ranges={r.id: (r.min, r.max) for r in spec.rules},
         rule_measure={r.id: r.measure for r in spec.rules},
         rep_sides=spec.sides if spec.mode == "reps" else (),
+        rule_hysteresis={r.id: spec.hysteresis_for(r) for r in spec.rules},
     )
 
 

@@ -538,9 +538,9 @@ def test_broken_spec_message(
         ),
         pytest.param(
             "{measure: front_knee, min: 55, max: 150}",
-            "{measure: front_knee, min: 55, max: 150, cue: Kneel}",
-            "cue: Kneel}",
-            "entry[0].cue: unknown key 'cue': allowed here: {allowed}",
+            "{measure: front_knee, min: 55, max: 150, severity: critical}",
+            "severity: critical}",
+            "entry[0].severity: unknown key 'severity': allowed here: {allowed}",
             EntryCondition,
             id="rule-key-in-an-entry-condition",
         ),
