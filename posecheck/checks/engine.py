@@ -78,7 +78,7 @@ class Engine:
             self.reset()
         if pose is None:
             return self._no_person(t_s, index)
-        pose = self._smooth(pose, t_s)
+        pose = self._smooth(pose.sanitized(), t_s)
         facing, sides = self._sides.update(pose, t_s)
         view = self._view.update(pose, t_s)
         min_vis = self.spec.min_visibility

@@ -3,9 +3,11 @@ allowed bands and hold timers over time."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -85,6 +87,28 @@ def plot_timeline(
     dpi: int = 100,
 ) -> tuple[int, int]:
     """Draw verdicts, in-pose, side, measurements and hold timers over time; returns (w, h) px."""
+    with plain_text():
+        return _plot_timeline(path_png, series, subtitle, frame_interval_cap_s, width_px, dpi)
+
+
+@contextlib.contextmanager
+def plain_text() -> Iterator[None]:
+    """Text drawn as written: a '$' pair in a spec's name or label is not TeX (mathtext would
+    fail on '$x^{2$' and garble '$5 or $10')."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
+
+
+def _plot_timeline(
+    path_png: str | os.PathLike[str],
+    series: SeriesRecorder,
+    subtitle: str | None,
+    frame_interval_cap_s: float,
+    width_px: int,
+    dpi: int,
+) -> tuple[int, int]:
     # Imported here so CSV/JSON-only runs do not pay for matplotlib's import.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -12,7 +12,7 @@ import numpy as np
 
 from posecheck import palette
 from posecheck.errors import OutputError
-from posecheck.report.plot import draw_hysteresis, verdict_waiting
+from posecheck.report.plot import draw_hysteresis, plain_text, verdict_waiting
 from posecheck.timing import continues_previous, frame_durations_s
 from posecheck.tune.rescore import PASS_CODE, BoolArray, FloatArray, RuleTrace, Scored
 from posecheck.tune.suggest import RuleStats, Suggestion, format_value
@@ -61,6 +61,19 @@ def plot_tune(
     dpi: int = 100,
 ) -> tuple[int, int]:
     """Write the PNG; returns its (width, height) in pixels."""
+    with plain_text():
+        return _plot_tune(path_png, scored, stats, suggestions, suggested_fail_pct, width_px, dpi)
+
+
+def _plot_tune(
+    path_png: str | os.PathLike[str],
+    scored: Scored,
+    stats: Mapping[str, RuleStats],
+    suggestions: Mapping[str, Suggestion] | None,
+    suggested_fail_pct: Mapping[str, float] | None,
+    width_px: int,
+    dpi: int,
+) -> tuple[int, int]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D

@@ -167,6 +167,8 @@ def live_and_analyze(
                     "kneeling-hip-flexor",
                     "--no-window",
                     "--every-frame",
+                    "--people",  # the same model settings as analyze's default
+                    "1",
                     "--countdown",
                     "0",
                     "--out",

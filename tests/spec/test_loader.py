@@ -667,8 +667,8 @@ def test_single_item_list_reports_the_real_problem(
     ("setup", "message_part"),
     [
         pytest.param("missing", "not found", id="missing-file"),
-        pytest.param("directory", "cannot read spec file", id="a-directory"),
-        pytest.param("latin-1", "cannot read spec file", id="not-utf8"),
+        pytest.param("directory", "is a folder, not a file", id="a-directory"),
+        pytest.param("latin-1", r":\d+: not UTF-8 text \(byte 0xC9 at column \d+\)", id="not-utf8"),
     ],
 )
 def test_unreadable_file(tmp_path: Path, setup: str, message_part: str) -> None:
