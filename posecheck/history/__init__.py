@@ -1,7 +1,7 @@
 """Progress over days: every coached or analysed session kept in a local SQLite history.
 
-    summary dict (SummaryBuilder) -> session_from_summary -> HistoryStore.append
-    HistoryStore.sessions(filter) -> streak / adherence / stretch_trends -> table, JSON, CSV, progress.html
+summary dict (SummaryBuilder) -> session_from_summary -> HistoryStore.append
+HistoryStore.sessions(filter) -> streak / adherence / stretch_trends -> table, JSON, CSV, progress.html
 """
 
 from posecheck.history.paths import ENV_VAR, default_history_path, history_path

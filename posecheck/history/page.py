@@ -271,8 +271,10 @@ def _change_note(trend: Trend) -> str:
     slope = trend.per_week
     if slope is None:
         return ""
-    sign = "+" if slope >= 0 else "−"
-    text = f"{sign}{_fmt(abs(slope), trend.unit)} a week"
+    size = _fmt(abs(slope), trend.unit)
+    if not any(c in "123456789" for c in size):
+        return " · steady"
+    text = f"{'+' if slope >= 0 else '−'}{size} a week"
     improving = trend.improving
     if improving is None:
         return f" · {_e(text)}"
@@ -370,11 +372,15 @@ def _trend_chart(
         legend.append(f'<span><i style="background:{color}"></i>{_e(name)}</span>')
     label = f"{title} over sessions"
     chart = _svg(width, height, "".join(body), label, "trend-svg")
-    main = series[0][0]
-    last = f"latest {_fmt(main.points[-1].value, unit)}" if main.points else ""
+    shown = [(trend, name) for trend, _, name in series if name != "best" and trend.points]
+    notes = [
+        f"{_e(name + ': ' if len(shown) > 1 else '')}latest {_e(_fmt(trend.points[-1].value, unit))}"
+        f"{_change_note(trend)}"
+        for trend, name in shown
+    ]
     return (
         f'<div class="trend-chart" data-trend="{_e(key)}"><h3>{_e(title)} <small>{_e(note)}</small></h3>'
-        f'<p class="trend-note">{_e(last)}{_change_note(main)}</p>{chart}'
+        f'<p class="trend-note">{"; ".join(notes)}</p>{chart}'
         f'<div class="legend">{"".join(legend)}</div></div>'
     )
 

@@ -114,7 +114,10 @@ def session_from_summary(
     """The history's record of one run; `started_at` is when the run began (default: now)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    when = (started_at or dt.datetime.now()).astimezone().replace(microsecond=0)
+    when = started_at or dt.datetime.now()
+    if when.tzinfo is None:  # a naive time is local time: keep its UTC offset with it
+        when = when.astimezone()
+    when = when.replace(microsecond=0)
     rules: dict[str, Any] = summary.get("rules", {})
     sides = tuple(
         SideRecord(

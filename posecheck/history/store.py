@@ -133,8 +133,9 @@ class StoredSession:
 
 
 def _damaged(path: Path, exc: BaseException) -> HistoryError:
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return HistoryError(
-        f"The history database {path} cannot be read ({exc}): it is left as it is; "
+        f"The history database {path} cannot be read ({reason}): it is left as it is; "
         "move it aside to start a new history, or choose another with --history PATH."
     )
 
@@ -203,7 +204,7 @@ class HistoryStore:
                 f"The history database {self.path} was written by a newer posecheck (schema {version}, "
                 f"this one knows up to {SCHEMA_VERSION}): update posecheck to use it."
             )
-        check = db.execute("PRAGMA quick_check").fetchone()[0]
+        check = db.execute("PRAGMA quick_check(1)").fetchone()[0]
         if check != "ok":
             raise _damaged(self.path, sqlite3.DatabaseError(f"integrity check: {check}"))
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
