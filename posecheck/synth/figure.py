@@ -1,0 +1,121 @@
+"""The reference figure: a spec's good form drawn as a clean stick figure with its angles.
+
+The session overlay draws it (the same skeleton, angle arcs and labels a person sees on
+their own picture), in good-form green on a plain background, framed to the body, with
+the stretch's name in the banner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Final
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from posecheck.errors import OutputError
+from posecheck.overlay import AngleAnnotator, CueAnnotator, OverlayStyle, Palette, SkeletonAnnotator
+from posecheck.pose.landmarks import LANDMARK_INDEX, Pose
+from posecheck.results import Cue
+from posecheck.spec.model import StretchSpec
+from posecheck.synth.reference import ReferencePose, judge
+
+ImageBGR = npt.NDArray[np.uint8]
+
+BACKGROUND_BGR: Final = (56, 50, 38)  # deep slate, like a dim room: the overlay's colours read on it
+FLOOR_BGR: Final = (96, 88, 74)
+GOOD_FORM: Final = Palette(calm=(120, 205, 80))  # the body in a calm green; labels in the pass green
+
+
+def render_reference_figure(
+    ref: ReferencePose, spec: StretchSpec, size_wh: tuple[int, int] = (960, 720), *, title: str | None = None
+) -> ImageBGR:
+    """The figure as a BGR image of `size_wh`."""
+    width, height = size_wh
+    result = judge(ref, spec)
+    assert result.pose is not None
+    style = OverlayStyle(palette=GOOD_FORM, reference_px=min(width, height))
+    banner_px = 0.16 * height
+    pose = _framed(result.pose, width, height, top_px=banner_px, margin_px=0.07 * min(width, height))
+    scene = np.empty((height, width, 3), np.uint8)
+    scene[:] = BACKGROUND_BGR
+    floor_y = round(float(np.nanmax(pose.xy_px[:, 1])) + 0.012 * height)
+    cv2.line(scene, (0, floor_y), (width - 1, floor_y), FLOOR_BGR, max(2, height // 240), cv2.LINE_AA)
+    name = title or f"Good form: {spec.name}"
+    if ref.phase:
+        name += f" ({spec.phase(ref.phase).label})"
+    shown = dataclasses.replace(result, pose=pose, cue=Cue(name, "confirmation"))
+    _head(scene, pose, ref, GOOD_FORM.calm, max(2, round(min(width, height) / 160)))
+    SkeletonAnnotator(style).annotate(scene, shown)
+    AngleAnnotator(style).annotate(scene, shown)
+    CueAnnotator(style).annotate(scene, shown)
+    return scene
+
+
+def write_reference_figure(path: str | Path, ref: ReferencePose, spec: StretchSpec, **kwargs: object) -> Path:
+    """Write the figure as PNG."""
+    target = Path(path)
+    image = render_reference_figure(ref, spec, **kwargs)  # type: ignore[arg-type]
+    try:
+        ok = cv2.imwrite(str(target), image)
+    except cv2.error as exc:
+        raise OutputError(f"Cannot write the reference figure {target}: {exc}.") from exc
+    if not ok:
+        raise OutputError(
+            f"Cannot write the reference figure {target}: check that the folder exists and is writable."
+        )
+    return target
+
+
+def _framed(pose: Pose, width: int, height: int, *, top_px: float, margin_px: float) -> Pose:
+    """The pose moved and scaled so the body fills the picture below the banner."""
+    seen = pose.visibility >= 0.5
+    xy = pose.xy_px[seen]
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    span = np.maximum(high - low, 1.0)
+    room = np.array([width - 2 * margin_px, height - top_px - 2 * margin_px])
+    scale = float(min(room / span))
+    centre_box = np.array([width / 2, top_px + margin_px + room[1] / 2])
+    placed = (pose.xy_px - (low + high) / 2) * scale + centre_box
+    return Pose(placed, pose.world_xyz_m, pose.visibility, (width, height))
+
+
+def _head(
+    scene: ImageBGR, pose: Pose, ref: ReferencePose, colour: tuple[int, int, int], width_px: int
+) -> None:
+    """The head as a ring with a neck line: the overlay draws no head (a camera picture shows it)."""
+    idx = {
+        n: LANDMARK_INDEX[n]
+        for n in ("left_ear", "right_ear", "nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip")
+    }
+    xy = pose.xy_px
+    ears = (xy[idx["left_ear"]] + xy[idx["right_ear"]]) / 2
+    centre = ears + 0.35 * (xy[idx["nose"]] - ears)
+    neck = (xy[idx["left_shoulder"]] + xy[idx["right_shoulder"]]) / 2
+    hips = (xy[idx["left_hip"]] + xy[idx["right_hip"]]) / 2
+    # Head radius from the body's own proportions: about 0.065 of height, torso 0.288.
+    radius = float(np.linalg.norm(neck - hips)) * 0.05 / ref.body.trunk
+    towards = centre - neck
+    length = float(np.linalg.norm(towards))
+    shift = 8  # fixed-point bits for sub-pixel drawing
+    if length > radius:
+        end = centre - towards / length * radius
+        cv2.line(scene, _fixed(neck, shift), _fixed(end, shift), colour, width_px, cv2.LINE_AA, shift)
+    cv2.circle(
+        scene,
+        _fixed(centre, shift),
+        round(radius * (1 << shift)),
+        (25, 25, 25),
+        width_px + 4,
+        cv2.LINE_AA,
+        shift,
+    )
+    cv2.circle(
+        scene, _fixed(centre, shift), round(radius * (1 << shift)), colour, width_px + 1, cv2.LINE_AA, shift
+    )
+
+
+def _fixed(point: npt.NDArray[np.float64], shift: int) -> tuple[int, int]:
+    return round(float(point[0]) * (1 << shift)), round(float(point[1]) * (1 << shift))
