@@ -17,7 +17,7 @@ from posecheck.checks.smoothing import OneEuroFilter
 from posecheck.checks.sticky import StickyChoice
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose, readable
 from posecheck.results import Cue, FrameResult, Measurement, RepStatus, RuleCheck, Severity, Verdict
-from posecheck.spec.model import Phase, Rule, StretchSpec
+from posecheck.spec.model import MovePhase, Rule, StretchSpec
 
 # Evidence thresholds for deciding sides; below them a frame gives no evidence at all.
 FACING_MIN_NOSE_AHEAD = 0.06  # nose ahead of the ears, in torso lengths
@@ -291,7 +291,7 @@ class Engine:
         return Cue(f"Can't see your {readable(first)}: {hint}", "visibility", None, (first,))
 
 
-def _sided(spec: StretchSpec, phase: Phase) -> bool:
+def _sided(spec: StretchSpec, phase: MovePhase) -> bool:
     """Whether a phase is about one side: its conditions measure working_/support_ landmarks."""
     return any(
         name.startswith(("working_", "support_"))

@@ -10,20 +10,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from posecheck import palette
 from posecheck.errors import OutputError
-from posecheck.report import DEFAULT_FRAME_INTERVAL_CAP_S
+from posecheck.timing import continues_previous, frame_durations_s
 from posecheck.tune.rescore import PASS_CODE, BoolArray, FloatArray, RuleTrace, Scored
 from posecheck.tune.suggest import RuleStats, Suggestion, format_value
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-_COLOR_VALUE = "#263238"
-_COLOR_OUT_OF_POSE = "#b0bec5"
-_COLOR_ALLOWED = "#43a047"
-_COLOR_FAIL = {"critical": "#e53935", "advisory": "#fb8c00"}
-_COLOR_IN_POSE = "#1e88e5"
-_COLOR_SUGGESTED = "#6a1b9a"
+_COLOR_VALUE = palette.VALUE
+_COLOR_OUT_OF_POSE = palette.OUT_OF_POSE
+_COLOR_ALLOWED = palette.PASS
+_COLOR_FAIL = palette.FAIL
+_COLOR_IN_POSE = palette.IN_POSE
+_COLOR_SUGGESTED = palette.SUGGESTED
 _PANEL_IN = 2.1
 _HEADER_IN = 0.95
 
@@ -66,9 +67,8 @@ def plot_tune(
     suggestions = suggestions or {}
     suggested_fail_pct = suggested_fail_pct or {}
     t = scored.timestamps_s
-    gaps = np.append(np.diff(t), 0.0) if t.size else t
     # Each frame reaches to the next one (not across a gap in the video).
-    end_s = t + np.where((gaps > 0) & (gaps <= DEFAULT_FRAME_INTERVAL_CAP_S), gaps, 0.0)
+    end_s = t + frame_durations_s(t)
     n_panels = max(1, len(scored.rules))
     height_px = round((_HEADER_IN + _PANEL_IN * n_panels + 0.5) * dpi)
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
@@ -165,7 +165,8 @@ def _panel(
             if bound is not None:
                 ax.axhline(bound, color=_COLOR_SUGGESTED, linewidth=1.4, linestyle="--")
 
-    gap = np.append(False, np.diff(t) > DEFAULT_FRAME_INTERVAL_CAP_S)
+    gap = ~continues_previous(t)
+    gap[:1] = False
 
     def line(mask: BoolArray, **style: object) -> None:
         y = np.where(mask, values, np.nan)
@@ -210,5 +211,5 @@ def _panel(
         color="#37474f",
         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 2},
     )
-    ax.grid(color="#e6e6e6", linewidth=0.6)
+    ax.grid(color=palette.GRID, linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)
