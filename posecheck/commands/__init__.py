@@ -4,8 +4,8 @@
 and the end-of-run triage. `posecheck.cli.main` builds the parser from `COMMANDS`.
 """
 
-from posecheck.commands import analyze, live, model, record, specs, tune
+from posecheck.commands import analyze, history, live, model, record, specs, tune
 
-COMMANDS = (analyze, specs, model, record, live, tune)
+COMMANDS = (analyze, specs, model, record, live, tune, history)
 
 __all__ = ["COMMANDS"]

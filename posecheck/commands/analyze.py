@@ -21,6 +21,7 @@ from posecheck.commands.common import (
     print_outputs,
     resolve_model_arg,
 )
+from posecheck.commands.history import history_options, record_sessions
 
 
 def register(commands: Any) -> None:
@@ -42,6 +43,12 @@ def register(commands: Any) -> None:
         help="also save the landmarks to OUT/NAME.pose.jsonl, to re-score later without the model",
     )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
+    history_options(analyze)
+    analyze.add_argument(
+        "--history-from-recording",
+        action="store_true",
+        help="add a re-scored pose recording to the history too (by default only videos are sessions)",
+    )
     model_options(analyze)
     analyze.set_defaults(run=run_analyze)
 
@@ -80,6 +87,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         print_outputs(result.outputs)
         if photos:
             print(f"       {len(result.photo_results)} annotated photo(s) in {out_dir}")
+    if not photos and not result.interrupted:
+        record_sessions(args, [result.summary], kind="video")
     return end_of_run(
         interrupted=result.interrupted,
         damage=f"{args.input} is truncated or damaged ({source.problem})" if source.truncated else None,
@@ -105,6 +114,8 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
         print(format_summary(result.summary))
         print_outputs(result.outputs)
         print("       (no annotated video or fault pictures: a pose recording holds landmarks, not pictures)")
+    if args.history_from_recording and not result.interrupted:
+        record_sessions(args, [result.summary], kind="recording")
     return end_of_run(
         interrupted=result.interrupted,
         damage=recording.problem if recording.truncated else None,

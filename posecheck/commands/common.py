@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from posecheck.errors import ModelError, OutputError, PosecheckError, SourceError, SpecError
+from posecheck.errors import HistoryError, ModelError, OutputError, PosecheckError, SourceError, SpecError
 
 
 class ExitCode(enum.IntEnum):
@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     BAD_INPUT = SourceError.exit_code  # unreadable or truncated input (what could be read is kept)
     NO_MODEL = ModelError.exit_code
     CANNOT_WRITE = OutputError.exit_code
+    HISTORY_UNUSABLE = HistoryError.exit_code  # the history database is damaged, newer or locked
     INTERRUPTED = 130
 
 

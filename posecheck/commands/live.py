@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from posecheck.commands.common import (
     print_outputs,
     resolve_model_arg,
 )
+from posecheck.commands.history import history_options, record_sessions
 from posecheck.errors import SourceError, SpecError
 from posecheck.voice.speakers import ENGINES
 
@@ -59,8 +61,9 @@ def register(commands: Any) -> None:
         type=float,
         metavar="S",
         help="get-ready seconds before each stretch and between sides "
-        "(default: the routine's; 5 for --stretch)",
+        "(default: the routine's; 5 for --stretch; 0 for --source, whose clip starts at once)",
     )
+    history_options(live)
     live.add_argument(
         "--every-frame",
         action="store_true",
@@ -111,9 +114,11 @@ def run(args: argparse.Namespace) -> int:
         if note:
             print(note, flush=True)
         out_dir = Path(args.out) if args.out else (Path("results") if args.record else None)
+        # A countdown is for a person in front of a camera; a clip would lose its first seconds.
+        countdown_s = 0.0 if args.source and args.countdown is None else args.countdown
         options = LiveOptions(
             mirror=not args.no_mirror,
-            countdown_s=args.countdown,
+            countdown_s=countdown_s,
             out_dir=out_dir,
             record=args.record,
             stem=stem,
@@ -141,12 +146,16 @@ def run(args: argparse.Namespace) -> int:
                 speaker=speaker,
                 voice_notice=voice_notice,
             )
+            started_at = dt.datetime.now().astimezone()
             result = session.run()
     finally:
         device.close()
         if display is not None:
             display.close()
-    return _report(args, result)
+    code = _report(args, result)
+    summaries = [summary for report in result.items for summary in report.summaries]
+    record_sessions(args, summaries, kind="live", started_at=started_at)
+    return code
 
 
 def _open_speaker(engine: str) -> tuple[Speaker, str | None]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from posecheck import __version__
+from posecheck import __version__, palette
 from posecheck.history.stats import (
     Adherence,
     StretchTrends,
@@ -27,13 +27,15 @@ from posecheck.history.stats import (
     stretch_trends,
 )
 from posecheck.history.store import StoredSession
-from posecheck.html_report import _CSS as REPORT_CSS
-from posecheck.html_report import _e, _svg, _ticks
-from posecheck.report import _COLOR_ALLOWED, _COLOR_PASS, _COLOR_VALUE, _SIDE_COLORS, _output_error
+from posecheck.report.context import output_error
+from posecheck.report.html import STYLESHEET as REPORT_CSS
+from posecheck.report.html import axis_ticks as _ticks
+from posecheck.report.html import escape as _e
+from posecheck.report.html import svg_element as _svg
 
 N_WEEKS: Final = 12
 RECENT_ROWS: Final = 30
-_SIDE_COLOR: Final = {"left": _SIDE_COLORS[0], "right": _SIDE_COLORS[1], "both": _COLOR_VALUE}
+_SIDE_COLOR: Final = {"left": palette.SIDES[0], "right": palette.SIDES[1], "both": palette.VALUE}
 
 _PAGE_CSS: Final = """
 .sessions-table { width:100%; border-collapse:collapse; font-size:14px; }
@@ -99,7 +101,7 @@ def write_progress_page(
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise _output_error(target, "progress page", exc) from exc
+        raise output_error(target, "progress page", exc) from exc
     return len(data)
 
 
@@ -194,7 +196,7 @@ def _stretch_section(trends: StretchTrends, k: int) -> str:
                 [
                     (
                         t,
-                        _SIDE_COLOR.get(t.key.removeprefix("hold_"), _COLOR_VALUE),
+                        _SIDE_COLOR.get(t.key.removeprefix("hold_"), palette.VALUE),
                         t.key.removeprefix("hold_"),
                     )
                     for t in trends.holds
@@ -208,9 +210,9 @@ def _stretch_section(trends: StretchTrends, k: int) -> str:
     for trend in trends.measures:
         if not trend.points:
             continue
-        series = [(trend, _COLOR_VALUE, "median")]
+        series = [(trend, palette.VALUE, "median")]
         if trend.key in bests and bests[trend.key].points:
-            series.append((bests[trend.key], _COLOR_PASS, "best"))
+            series.append((bests[trend.key], palette.PASS, "best"))
         charts.append(
             _trend_chart(
                 trend.label,
@@ -227,7 +229,7 @@ def _stretch_section(trends: StretchTrends, k: int) -> str:
                 _trend_chart(
                     trend.label,
                     "0 = even; above: the left side did more",
-                    [(trend, _SIDE_COLORS[2], "left minus right")],
+                    [(trend, palette.SIDES[2], "left minus right")],
                     band=(None, None),
                     unit=trend.unit,
                     key=f"{trends.stretch_id}-{trend.key}",
@@ -339,13 +341,13 @@ def _trend_chart(
         body.append(
             f'<rect x="{left}" y="{y_hi:.1f}" width="{width - left - right}" '
             f'height="{max(0.0, y_lo - y_hi):.1f}" '
-            f'fill="{_COLOR_ALLOWED}" fill-opacity="0.14"/>'
+            f'fill="{palette.PASS}" fill-opacity="0.14"/>'
         )
         for limit in band:
             if limit is not None:
                 body.append(
                     f'<line x1="{left}" x2="{width - right}" y1="{y_of(limit):.1f}" y2="{y_of(limit):.1f}" '
-                    f'class="limit" stroke="{_COLOR_ALLOWED}"/>'
+                    f'class="limit" stroke="{palette.PASS}"/>'
                 )
     if zero_line:
         body.append(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from posecheck.errors import HistoryError
 from posecheck.history.record import MeasureRecord, RuleRecord, SessionRecord, SideRecord
 
 # "PCHK": marks the file as a posecheck history (PRAGMA application_id).
@@ -89,12 +90,6 @@ CREATE INDEX sessions_by_time ON sessions (started_utc_s);
 # MIGRATIONS[i] takes the schema from version i to i + 1; never edit one that has shipped.
 MIGRATIONS: Final[tuple[str, ...]] = (_SCHEMA_V1, _SCHEMA_V2)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
-
-
-class HistoryError(Exception):
-    """The history database cannot be used; the message is one line a person can act on."""
-
-    exit_code = 4  # unreadable input, as in the command-line exit-code table
 
 
 @dataclass(frozen=True)

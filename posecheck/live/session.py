@@ -34,6 +34,7 @@ from posecheck.live.window import Display
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
 from posecheck.pose.protocol import Detector
+from posecheck.reference.figure import figure_for, paste_inset
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
 from posecheck.report.moments import FaultMoments
@@ -479,6 +480,8 @@ class LiveSession:
 
         lines = self._status_lines(step, framing, frame.size_wh, now)
         scene = self._display_scene(frame.image_bgr, frame.size_wh, result, lines)
+        if step.phase is Stage.COUNTDOWN and step.item is not None:
+            self._show_reference(scene, step.item)
         ready_s = self.clock.now_s()
         latency_ms = (ready_s - captured.captured_s) * 1000.0
         self.display.show(scene)
@@ -488,6 +491,13 @@ class LiveSession:
         self._count_shown(ready_s, latency_ms)
         if self.observer is not None:
             self.observer(FrameView(result, step, tuple(lines), framing, latency_ms, engine_spec))
+
+    def _show_reference(self, scene: ImageBGR, item: PlannedItem) -> None:
+        """While getting ready: what good form looks like, in a corner of the picture."""
+        spec = self._good_specs.get(item.spec_path)
+        figure = figure_for(spec) if spec is not None else None
+        if figure is not None:
+            paste_inset(scene, figure)
 
     def _speak(self, result: FrameResult, now: float) -> None:
         """Say the cue on screen (the voice decides when; it never blocks the loop)."""

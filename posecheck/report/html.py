@@ -945,3 +945,9 @@ footer p { margin:2px 0; }
 @media print { body { background:#fff; } section, header { break-inside:avoid; } }
 """
 )
+
+# The look every posecheck page shares (the progress page reuses it): stylesheet and helpers.
+STYLESHEET: Final = _CSS
+escape = _e
+svg_element = _svg
+axis_ticks = _ticks

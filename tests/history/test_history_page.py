@@ -7,12 +7,12 @@ from pathlib import Path
 
 import cv2
 import pytest
-from browser import Page, pixels_near, run_chromium
-from history_factory import make_summary
+from support.browser import Page, pixels_near, run_chromium
+from support.history import make_summary
 
 from posecheck.history import HistoryStore, session_from_summary
 from posecheck.history.page import write_progress_page
-from posecheck.report import _SIDE_COLORS
+from posecheck.palette import SIDES as _SIDE_COLORS
 
 CET = dt.timezone(dt.timedelta(hours=1))
 TODAY = dt.date(2026, 12, 3)

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from history_factory import make_summary
+from support.history import make_summary
 
 from posecheck.history import HistoryStore, StoredSession, session_from_summary
 from posecheck.history.export import CSV_COLUMNS, sessions_csv

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from history_factory import make_summary
+from support.history import make_summary
 
 from posecheck.history import (
     SCHEMA_VERSION,
@@ -127,7 +127,7 @@ def _assert_one_line_and_untouched(
 ) -> None:
     message = str(error.value)
     assert "\n" not in message and str(path) in message
-    assert error.value.exit_code == 4
+    assert error.value.exit_code == 7
     assert path.read_bytes() == before  # never replaced or repaired
     assert not Path(str(path) + "-wal").exists() or Path(str(path) + "-wal").stat().st_size == 0
 
@@ -211,7 +211,7 @@ _WRITER = textwrap.dedent(
     """
     import datetime as dt, sys, time
     sys.path.insert(0, {factory_dir!r})
-    from history_factory import make_summary
+    from support.history import make_summary
     from posecheck.history import HistoryStore, session_from_summary
     path, name, n, start_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     while time.time() < start_at:
@@ -227,7 +227,7 @@ _WRITER = textwrap.dedent(
 def test_two_processes_appending_at_once_keep_every_session(tmp_path: Path) -> None:
     path = tmp_path / "fresh" / "history.sqlite3"  # not there yet: both race to create and migrate it
     script = tmp_path / "writer.py"
-    script.write_text(_WRITER.format(factory_dir=str(Path(__file__).parent)))
+    script.write_text(_WRITER.format(factory_dir=str(Path(__file__).parents[1])))
     per_process = 25
     start_at = time.time() + 1.5  # after both interpreters have imported everything
     procs = [

@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from posecheck.reference.figure import render_reference_figure, write_reference_figure
+from posecheck.reference.poses import REFERENCE_POSES, judge, judged_rules, phase_holds, reference_pose
 from posecheck.results import Verdict
 from posecheck.spec import list_specs, load_spec
-from posecheck.synth.figure import render_reference_figure, write_reference_figure
-from posecheck.synth.reference import REFERENCE_POSES, judge, judged_rules, phase_holds, reference_pose
 
 CATALOG = {path.stem: path for path in list_specs()}
 

@@ -16,11 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import OutputError
-from posecheck.overlay import AngleAnnotator, CueAnnotator, OverlayStyle, Palette, SkeletonAnnotator
+from posecheck.overlay import AngleAnnotator, CueAnnotator, OverlayStyle, SkeletonAnnotator
+from posecheck.palette import Palette
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose
-from posecheck.results import Cue
+from posecheck.reference.poses import REFERENCE_POSES, ReferencePose, judge, judged_rules
+from posecheck.results import Cue, Verdict
 from posecheck.spec.model import StretchSpec
-from posecheck.synth.reference import ReferencePose, judge
 
 ImageBGR = npt.NDArray[np.uint8]
 
@@ -119,3 +120,49 @@ def _head(
 
 def _fixed(point: npt.NDArray[np.float64], shift: int) -> tuple[int, int]:
     return round(float(point[0]) * (1 << shift)), round(float(point[1]) * (1 << shift))
+
+
+_INSETS: dict[tuple[str, int, int], ImageBGR | None] = {}
+
+
+def figure_for(spec: StretchSpec, size_wh: tuple[int, int] = (960, 720)) -> ImageBGR | None:
+    """The spec's reference figure, or None when it has none (a spec of one's own) or when its
+    reference pose does not pass this version of the spec (an edited catalog spec).
+
+    Kept per spec and size: the live window asks for it on every countdown frame.
+    """
+    key = (spec.model_dump_json(), *size_wh)
+    if key not in _INSETS:
+        _INSETS[key] = _checked_figure(spec, size_wh)
+    return _INSETS[key]
+
+
+def _checked_figure(spec: StretchSpec, size_wh: tuple[int, int]) -> ImageBGR | None:
+    ref = REFERENCE_POSES.get(spec.id)
+    if ref is None:
+        return None
+    result = judge(ref, spec)
+    applying = set(judged_rules(spec, ref.phase))
+    if not result.in_pose or any(
+        c.verdict is not Verdict.PASS for c in result.checks if c.rule_id in applying
+    ):
+        return None
+    return render_reference_figure(ref, spec, size_wh)
+
+
+def paste_inset(
+    scene: ImageBGR, figure: ImageBGR, *, width_share: float = 0.34, margin_px: int = 16
+) -> ImageBGR:
+    """Put `figure` in the top-right corner of `scene` (in place), scaled to a share of its width."""
+    height, width = scene.shape[:2]
+    inset_w = max(80, round(width * width_share))
+    inset_h = round(inset_w * figure.shape[0] / figure.shape[1])
+    if inset_h + 2 * margin_px > height or inset_w + 2 * margin_px > width:
+        return scene
+    small = cv2.resize(figure, (inset_w, inset_h), interpolation=cv2.INTER_AREA)
+    x0, y0 = width - inset_w - margin_px, margin_px
+    cv2.rectangle(
+        scene, (x0 - 3, y0 - 3), (x0 + inset_w + 2, y0 + inset_h + 2), (90, 200, 40), 3, cv2.LINE_AA
+    )
+    scene[y0 : y0 + inset_h, x0 : x0 + inset_w] = small
+    return scene
