@@ -23,9 +23,10 @@ from posecheck.errors import OutputError
 from posecheck.overlay import Overlay
 from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
+from posecheck.reference.figure import form_comparison
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
-from posecheck.report.moments import FaultMoments, FaultThumbnail
+from posecheck.report.moments import FaultMoments, FaultThumbnail, FormComparison, FormSnapshot
 from posecheck.report.outputs import finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder, write_summary_json
 from posecheck.results import FrameResult
@@ -95,6 +96,7 @@ def analyze_video(
     overlay = Overlay()
     summary_builder = SummaryBuilder(ctx)
     moments = FaultMoments(ctx)  # thumbnails for report.html, taken only when a fault starts
+    snapshot = FormSnapshot()  # the person's moment beside the reference figure in report.html
     # The overlay is drawn at full size; the sink downscales on its own thread.
     scene_wh = output_size(source.size_wh)
     interrupted = False
@@ -116,10 +118,13 @@ def analyze_video(
                     csv_writer.write(result)
                     summary_builder.add(result)
                     due = moments.due(result)
-                    if sink is not None or due:
+                    snap = snapshot.due(result)
+                    if sink is not None or due or snap:
                         scene = overlay.draw(frame.image_bgr, result)
                         if due:
                             moments.capture(due, result, scene)  # before the sink takes the picture
+                        if snap:
+                            snapshot.capture(result, scene)
                         if sink is not None:
                             sink.write(scene, frame.timestamp_s, give=True)
                     if times is not None:
@@ -142,6 +147,7 @@ def analyze_video(
         interrupted,
         "no frame could be decoded",
         moments.thumbnails(),
+        form_comparison(spec, snapshot),
     )
 
 
@@ -161,6 +167,7 @@ def analyze_recording(
     ctx = report_context(spec, recording.path.name)
     engine = Engine(spec)
     summary_builder = SummaryBuilder(ctx)
+    snapshot = FormSnapshot()  # no pictures: the person's moment is drawn as a figure
     interrupted = False
     frames = 0
     with FrameCsvWriter(outputs["csv"], ctx) as csv_writer, _StopOnInterrupt() as stop:
@@ -171,13 +178,23 @@ def analyze_recording(
             result = engine.step(frame.pose, frame.timestamp_s, frame.index)
             csv_writer.write(result)
             summary_builder.add(result)
+            if snapshot.due(result):
+                snapshot.capture(result, None)
             if times is not None:
                 times.other_ms.append((time.perf_counter() - started) * 1e3)
             frames += 1
             if progress is not None:
                 progress(frame)
         interrupted = stop.requested
-    return _finish(outputs, summary_builder, recording, frames, interrupted, "the recording holds no frames")
+    return _finish(
+        outputs,
+        summary_builder,
+        recording,
+        frames,
+        interrupted,
+        "the recording holds no frames",
+        comparison=form_comparison(spec, snapshot),
+    )
 
 
 class _Input(Protocol):
@@ -199,6 +216,7 @@ def _finish(
     interrupted: bool,
     nothing_read: str,
     thumbnails: Sequence[FaultThumbnail] = (),
+    comparison: FormComparison | None = None,
 ) -> AnalysisResult:
     """The reports of whatever was analysed, complete or not, as an AnalysisResult.
 
@@ -214,6 +232,7 @@ def _finish(
         frames_total=source.frame_count_hint,
         problem=problem or None,
         thumbnails=thumbnails,
+        comparison=comparison,
     )
     return AnalysisResult(
         outputs=written,

@@ -20,7 +20,8 @@ from posecheck.overlay import AngleAnnotator, CueAnnotator, OverlayStyle, Skelet
 from posecheck.palette import Palette
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose
 from posecheck.reference.poses import REFERENCE_POSES, ReferencePose, judge, judged_rules
-from posecheck.results import Cue, Verdict
+from posecheck.report.moments import FormComparison, FormSnapshot
+from posecheck.results import Cue, FrameResult, Verdict
 from posecheck.spec.model import StretchSpec
 
 ImageBGR = npt.NDArray[np.uint8]
@@ -34,31 +35,69 @@ def render_reference_figure(
     ref: ReferencePose, spec: StretchSpec, size_wh: tuple[int, int] = (960, 720), *, title: str | None = None
 ) -> ImageBGR:
     """The figure as a BGR image of `size_wh`."""
+    name = title or f"Good form: {spec.name}"
+    if ref.phase:
+        name += f" ({spec.phase(ref.phase).label})"
+    return draw_figure(judge(ref, spec), name, size_wh, trunk_share=ref.body.trunk)
+
+
+def draw_figure(
+    result: FrameResult, title: str, size_wh: tuple[int, int] = (960, 720), *, trunk_share: float = 0.288
+) -> ImageBGR:
+    """A judged pose as a clean figure: the overlay's skeleton and angles, framed to the body.
+
+    The same drawing serves the reference and a person's own pose from a recording (which
+    holds no picture). `trunk_share` is the trunk's share of body height, for the head's size.
+    """
     width, height = size_wh
-    result = judge(ref, spec)
     assert result.pose is not None
     style = OverlayStyle(palette=GOOD_FORM, reference_px=min(width, height))
     banner_px = 0.16 * height
     pose = _framed(result.pose, width, height, top_px=banner_px, margin_px=0.07 * min(width, height))
     scene = np.empty((height, width, 3), np.uint8)
     scene[:] = BACKGROUND_BGR
-    floor_y = round(float(np.nanmax(pose.xy_px[:, 1])) + 0.012 * height)
+    floor_y = round(float(np.nanmax(pose.xy_px[pose.visibility >= 0.5, 1])) + 0.012 * height)
     cv2.line(scene, (0, floor_y), (width - 1, floor_y), FLOOR_BGR, max(2, height // 240), cv2.LINE_AA)
-    name = title or f"Good form: {spec.name}"
-    if ref.phase:
-        name += f" ({spec.phase(ref.phase).label})"
-    shown = dataclasses.replace(result, pose=pose, cue=Cue(name, "confirmation"))
-    _head(scene, pose, ref, GOOD_FORM.calm, max(2, round(min(width, height) / 160)))
+    shown = dataclasses.replace(result, pose=pose, cue=Cue(title, "confirmation"))
+    _head(scene, pose, trunk_share, GOOD_FORM.calm, max(2, round(min(width, height) / 160)))
     SkeletonAnnotator(style).annotate(scene, shown)
     AngleAnnotator(style).annotate(scene, shown)
     CueAnnotator(style).annotate(scene, shown)
     return scene
 
 
+def form_comparison(spec: StretchSpec, snapshot: FormSnapshot) -> FormComparison | None:
+    """The report's comparison: the reference figure and the person's moment (None: no reference)."""
+    figure = figure_for(spec)
+    if figure is None:
+        return None
+    person = snapshot.jpeg
+    result = snapshot.result
+    if person is None and result is not None and result.pose is not None:
+        person = _jpeg(draw_figure(result, "You", (640, 480)))
+    return FormComparison(
+        _jpeg(np.asarray(cv2.resize(figure, (640, 480), interpolation=cv2.INTER_AREA), np.uint8)),
+        person,
+        result.timestamp_s if result is not None else None,
+        snapshot.good_form,
+    )
+
+
+def _jpeg(image: ImageBGR) -> bytes:
+    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise ValueError("cannot encode the figure as JPEG")
+    return bytes(buffer)
+
+
 def write_reference_figure(path: str | Path, ref: ReferencePose, spec: StretchSpec, **kwargs: object) -> Path:
-    """Write the figure as PNG."""
+    """Draw the figure and write it as PNG."""
+    return write_figure(path, render_reference_figure(ref, spec, **kwargs))  # type: ignore[arg-type]
+
+
+def write_figure(path: str | Path, image: ImageBGR) -> Path:
+    """Write a figure as PNG."""
     target = Path(path)
-    image = render_reference_figure(ref, spec, **kwargs)  # type: ignore[arg-type]
     try:
         ok = cv2.imwrite(str(target), image)
     except cv2.error as exc:
@@ -84,7 +123,7 @@ def _framed(pose: Pose, width: int, height: int, *, top_px: float, margin_px: fl
 
 
 def _head(
-    scene: ImageBGR, pose: Pose, ref: ReferencePose, colour: tuple[int, int, int], width_px: int
+    scene: ImageBGR, pose: Pose, trunk_share: float, colour: tuple[int, int, int], width_px: int
 ) -> None:
     """The head as a ring with a neck line: the overlay draws no head (a camera picture shows it)."""
     idx = {
@@ -97,7 +136,7 @@ def _head(
     neck = (xy[idx["left_shoulder"]] + xy[idx["right_shoulder"]]) / 2
     hips = (xy[idx["left_hip"]] + xy[idx["right_hip"]]) / 2
     # Head radius from the body's own proportions: about 0.065 of height, torso 0.288.
-    radius = float(np.linalg.norm(neck - hips)) * 0.05 / ref.body.trunk
+    radius = float(np.linalg.norm(neck - hips)) * 0.05 / trunk_share
     towards = centre - neck
     length = float(np.linalg.norm(towards))
     shift = 8  # fixed-point bits for sub-pixel drawing
