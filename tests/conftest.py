@@ -30,3 +30,11 @@ def footage_dir() -> Path:
 @pytest.fixture(scope="session")
 def specs_dir() -> Path:
     return _require(SPECS_DIR)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_history(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Runs under test add their sessions to a history of the test run, never the user's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POSECHECK_HISTORY", str(tmp_path_factory.mktemp("history") / "history.sqlite3"))
+        yield
