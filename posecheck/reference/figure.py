@@ -192,14 +192,16 @@ def _checked_figure(spec: StretchSpec, size_wh: tuple[int, int]) -> ImageBGR | N
 def paste_inset(
     scene: ImageBGR, figure: ImageBGR, *, width_share: float = 0.34, margin_px: int = 16
 ) -> ImageBGR:
-    """Put `figure` in the top-right corner of `scene` (in place), scaled to a share of its width."""
+    """Put `figure` at the top right of `scene`, under the banner (in place), a share of its width wide."""
     height, width = scene.shape[:2]
     inset_w = max(80, round(width * width_share))
     inset_h = round(inset_w * figure.shape[0] / figure.shape[1])
-    if inset_h + 2 * margin_px > height or inset_w + 2 * margin_px > width:
+    # Below the cue banner (about an eighth of the height), so the countdown stays readable.
+    y0 = margin_px + round(0.12 * height)
+    if y0 + inset_h + margin_px > height or inset_w + 2 * margin_px > width:
         return scene
     small = cv2.resize(figure, (inset_w, inset_h), interpolation=cv2.INTER_AREA)
-    x0, y0 = width - inset_w - margin_px, margin_px
+    x0 = width - inset_w - margin_px
     cv2.rectangle(
         scene, (x0 - 3, y0 - 3), (x0 + inset_w + 2, y0 + inset_h + 2), (90, 200, 40), 3, cv2.LINE_AA
     )

@@ -54,3 +54,28 @@ def test_figure_draws_the_body_in_good_form_colours(tmp_path: Path) -> None:
 def test_unknown_spec_has_no_reference() -> None:
     with pytest.raises(KeyError, match="no reference pose"):
         reference_pose("not-a-stretch")
+
+
+def test_figure_for_a_spec_it_no_longer_passes_is_none() -> None:
+    from posecheck.reference.figure import figure_for
+
+    spec = load_spec(CATALOG["cobra"])
+    assert figure_for(spec) is not None
+    # An edited spec whose rule the reference pose breaks (elbows now must be straighter than posed).
+    rules = tuple(r.model_copy(update={"min": 175.0}) if r.id == "arms-long" else r for r in spec.rules)
+    assert figure_for(spec.model_copy(update={"rules": rules})) is None
+    own = spec.model_copy(update={"id": "my-own-cobra"})
+    assert figure_for(own) is None
+
+
+def test_inset_sits_top_right_under_the_banner() -> None:
+    from posecheck.reference.figure import figure_for, paste_inset
+
+    figure = figure_for(load_spec(CATALOG["kneeling-hip-flexor"]))
+    assert figure is not None
+    scene = np.zeros((720, 1280, 3), np.uint8)
+    paste_inset(scene, figure)
+    lit = np.argwhere(scene.max(axis=2) > 0)
+    (y0, x0), (y1, x1) = lit.min(axis=0), lit.max(axis=0)
+    assert x1 >= 1280 - 20 and x0 > 1280 // 2  # the right side only
+    assert 80 <= y0 and y1 < 720 - 200  # under the banner, above the hold card
