@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.commands.common import ExitCode
+from posecheck.errors import PosecheckError
 
 
 def history_options(parser: argparse.ArgumentParser, *, skip: bool = True) -> None:
@@ -121,7 +122,10 @@ def parse_since(text: str, today: dt.date | None = None) -> dt.datetime:
 def _where(args: argparse.Namespace, ids: tuple[int, ...] | None = None) -> Any:
     from posecheck.history import SessionFilter
 
-    since = parse_since(args.since).timestamp() if args.since else None
+    try:
+        since = parse_since(args.since).timestamp() if args.since else None
+    except ValueError as exc:
+        raise PosecheckError(str(exc)) from None
     return SessionFilter(stretch_id=args.stretch, since_utc_s=since, ids=ids)
 
 
