@@ -78,4 +78,4 @@ def test_inset_sits_top_right_under_the_banner() -> None:
     lit = np.argwhere(scene.max(axis=2) > 0)
     (y0, x0), (y1, x1) = lit.min(axis=0), lit.max(axis=0)
     assert x1 >= 1280 - 20 and x0 > 1280 // 2  # the right side only
-    assert 80 <= y0 and y1 < 720 - 200  # under the banner, above the hold card
+    assert y0 >= 80 and y1 < 720 - 200  # under the banner, above the hold card
