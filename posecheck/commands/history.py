@@ -181,6 +181,8 @@ def format_history(data: dict[str, Any], path: Path, limit: int) -> str:
             done = ", ".join(
                 f"{side} {info['best_held_s'] or 0:.0f}/{info['target_s']:g} s"
                 + (" ok" if info["reached"] else "")
+                if info["time_in_pose_s"] or info["best_held_s"]
+                else f"{side} -"
                 for side, info in row["sides"].items()
             )
         form = "-" if row["good_form"] is None else f"{100 * row['good_form']:.0f}%"

@@ -200,6 +200,7 @@ def _stretch_section(trends: StretchTrends, k: int) -> str:
                         t.key.removeprefix("hold_"),
                     )
                     for t in trends.holds
+                    if t.points
                 ],
                 band=(1.0, None),
                 unit="share",
@@ -259,14 +260,38 @@ def _band_note(trend: Trend) -> str:
     return "not judged by a rule"
 
 
-def _fmt(value: float, unit: str) -> str:
+_CALENDAR_AXIS_MIN_S: Final = 3 * 86400
+_MIN_PAD: Final = {"deg": 2.0, "ratio": 0.02, "share": 0.05, "s": 1.0}
+
+
+def _fmt(value: float, unit: str, *, precise: bool = False) -> str:
     if unit == "deg":
-        return f"{value:.0f}°"
+        return f"{value:.1f}°" if precise else f"{value:.0f}°"
     if unit == "share":
         return f"{100 * value:.0f}%"
     if unit == "s":
         return f"{value:.1f} s"
-    return f"{value:.2f}"
+    return f"{value:.3f}" if precise else f"{value:.2f}"
+
+
+def _x_labels(moments: list[float], by_order: bool) -> list[tuple[float, str]]:
+    """At most about seven labels: each session's time (in order) or calendar days at noon."""
+    if by_order:
+        step = max(1, -(-len(moments) // 7))
+        same_day = len({dt.datetime.fromtimestamp(t).date() for t in moments}) == 1
+        fmt = "%H:%M" if same_day else "%d %b %H:%M"
+        return [(t, dt.datetime.fromtimestamp(t).strftime(fmt)) for t in moments[::step]]
+    t0, t1 = moments[0], moments[-1]
+    days = (t1 - t0) / 86400
+    step_days = max(1, round(days / 6))
+    day0 = dt.datetime.fromtimestamp(t0).date()
+    labels = []
+    for k in range(0, int(days) + 2, step_days):
+        day = day0 + dt.timedelta(days=k)
+        t = dt.datetime.combine(day, dt.time(12)).timestamp()
+        if t0 <= t <= t1:
+            labels.append((t, f"{day:%d %b}"))
+    return labels
 
 
 def _change_note(trend: Trend) -> str:
@@ -298,17 +323,28 @@ def _trend_chart(
     left, right, top, bottom = 52, 14, 12, 28
     points = [p for trend, _, _ in series for p in trend.points]
     moments = sorted({dt.datetime.fromisoformat(p.started_at).timestamp() for p in points})
-    t0, t1 = moments[0], moments[-1]
-    if t1 - t0 < 86400:  # one day or less: spread the points over a day so they do not pile up
-        t0, t1 = t0 - 43200, t1 + 43200
+    # Sessions within a few days are spaced evenly in order (labelled with their time), so
+    # points minutes apart do not pile up; over longer spans the x axis is the calendar.
+    by_order = moments[-1] - moments[0] < _CALENDAR_AXIS_MIN_S
     values = [p.value for p in points] + [v for v in band if v is not None] + ([0.0] if zero_line else [])
     low, high = min(values), max(values)
-    pad = 0.12 * (high - low) if high > low else max(1.0 if unit == "deg" else 0.1, abs(high) * 0.1)
+    pad = max(0.12 * (high - low), _MIN_PAD[unit])
     y_min, y_max = low - pad, high + pad
     plot_bottom = height - bottom
+    span_x = width - left - right
 
-    def x_of(t: float) -> float:
-        return left + (t - t0) * (width - left - right) / (t1 - t0)
+    if by_order:
+        slot = span_x / len(moments)
+        place = {t: left + slot * (k + 0.5) for k, t in enumerate(moments)}
+
+        def x_of(t: float) -> float:
+            return place[t]
+
+    else:
+        t0, t1 = moments[0], moments[-1]
+
+        def x_of(t: float) -> float:
+            return left + 8 + (t - t0) * (span_x - 16) / (t1 - t0)
 
     def y_of(v: float) -> float:
         return plot_bottom - (v - y_min) * (plot_bottom - top) / (y_max - y_min)
@@ -319,21 +355,14 @@ def _trend_chart(
         body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
         body.append(
             f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">'
-            f"{_e(_fmt(tick, unit))}</text>"
+            f"{_e(_fmt(tick, unit, precise=high - low < 3 * _MIN_PAD[unit]))}</text>"
         )
-    days = (t1 - t0) / 86400
-    step_days = max(1, int(days // 6) or 1)
-    day0 = dt.datetime.fromtimestamp(t0).astimezone().date()
-    for k in range(0, int(days) + 2, step_days):
-        day = day0 + dt.timedelta(days=k)
-        t = dt.datetime.combine(day, dt.time(12)).astimezone().timestamp()
-        if t0 <= t <= t1:
-            x = x_of(t)
-            body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{plot_bottom}" class="grid"/>')
-            body.append(
-                f'<text x="{x:.1f}" y="{plot_bottom + 16}" class="tick" text-anchor="middle">'
-                f"{day:%d %b}</text>"
-            )
+    for t, label in _x_labels(moments, by_order):
+        x = x_of(t)
+        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{plot_bottom}" class="grid"/>')
+        body.append(
+            f'<text x="{x:.1f}" y="{plot_bottom + 16}" class="tick" text-anchor="middle">{_e(label)}</text>'
+        )
     band_low, band_high = band
     if band_low is not None or band_high is not None:
         y_hi = top if band_high is None else max(top, y_of(band_high))
@@ -396,6 +425,9 @@ def _sessions_section(sessions: Sequence[StoredSession]) -> str:
         holds = []
         for side, info in row["sides"].items():
             if s.record.reps:
+                continue
+            if not (info["time_in_pose_s"] or info["best_held_s"]):
+                holds.append(f"{side} -")  # not attempted
                 continue
             held = info["best_held_s"] or 0.0
             mark = "✓" if info["reached"] else ""

@@ -110,8 +110,12 @@ class Trend:
 
     @property
     def per_week(self) -> float | None:
-        """Slope of a straight line through the points, per 7 days (None if all on one moment)."""
-        if len(self.points) < 2:
+        """Slope of a straight line through the points, per 7 days.
+
+        None before there are sessions on two different days: minutes apart say nothing
+        about a week (and would be extrapolated wildly).
+        """
+        if len({p.started_at[:10] for p in self.points}) < 2:
             return None
         t0 = dt.datetime.fromisoformat(self.points[0].started_at)
         x = [(dt.datetime.fromisoformat(p.started_at) - t0).total_seconds() / 86400.0 for p in self.points]
@@ -285,6 +289,7 @@ def session_row(s: StoredSession) -> dict[str, Any]:
             side.side: {
                 "best_held_s": side.best_held_s,
                 "target_s": side.target_s,
+                "time_in_pose_s": side.time_in_pose_s,
                 "reached": side.reached,
                 "good_form": None if side.good_form_fraction is None else round(side.good_form_fraction, 3),
             }

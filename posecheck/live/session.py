@@ -34,10 +34,10 @@ from posecheck.live.window import Display
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
 from posecheck.pose.protocol import Detector
-from posecheck.reference.figure import figure_for, paste_inset
+from posecheck.reference.figure import figure_for, form_comparison, paste_inset
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
-from posecheck.report.moments import FaultMoments
+from posecheck.report.moments import FaultMoments, FormSnapshot
 from posecheck.report.outputs import finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder
 from posecheck.results import Cue, FrameResult, HoldState
@@ -175,9 +175,11 @@ class _Segment:
         self.out_dir = out_dir
         self.csv: FrameCsvWriter | None = None
         self.moments: FaultMoments | None = None  # thumbnails for report.html
+        self.snapshot: FormSnapshot | None = None  # the moment shown beside the reference figure
         if out_dir is not None and stem is not None:
             self.csv = FrameCsvWriter(output_path(out_dir, stem, "csv"), ctx)
             self.moments = FaultMoments(ctx)
+            self.snapshot = FormSnapshot()
 
     def add(self, result: FrameResult, scene: Callable[[], ImageBGR]) -> None:
         """Record a result; `scene()` draws its annotated, unmirrored picture (only when a
@@ -187,6 +189,8 @@ class _Segment:
             self.csv.write(result)
         if self.moments is not None and (due := self.moments.due(result)):
             self.moments.capture(due, result, scene(), mirror=False)
+        if self.snapshot is not None and self.snapshot.due(result):
+            self.snapshot.capture(result, scene(), mirror=False)
 
     def retarget(self, ctx: ReportContext) -> None:
         # Same columns, new thresholds or cues: the summary describes the spec as it is now.
@@ -200,7 +204,9 @@ class _Segment:
         if self.csv is not None:
             self.csv.close()
 
-    def finish(self, complete: bool, problem: str | None) -> tuple[dict[str, Any], dict[str, Path]]:
+    def finish(
+        self, complete: bool, problem: str | None, spec: StretchSpec
+    ) -> tuple[dict[str, Any], dict[str, Path]]:
         self.close()
         if self.out_dir is None or self.stem is None:
             return self.builder.summary(complete=complete, problem=problem), {}
@@ -212,6 +218,7 @@ class _Segment:
             problem=problem,
             thumbnails=thumbnails,
             subtitle=f"live: {self.ctx.source}",
+            comparison=form_comparison(spec, self.snapshot) if self.snapshot is not None else None,
         )
 
 
@@ -285,7 +292,7 @@ class _ItemRun:
     def finish(self, complete: bool, problem: str | None) -> ItemReport:
         report = ItemReport(self.item)
         for i, segment in enumerate(self.segments):
-            summary, outputs = segment.finish(complete, problem)
+            summary, outputs = segment.finish(complete, problem, self.spec)
             report.summaries.append(summary)
             report.outputs.update({(f"{k}{i + 1}" if i else k): v for k, v in outputs.items()})
         return report

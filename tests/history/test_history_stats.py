@@ -124,6 +124,18 @@ def test_trends_of_measurements_holds_and_asymmetry(tmp_path: Path) -> None:
     assert cobra.asymmetry == () and cobra.measures[0].per_week is None  # one session: no slope
 
 
+def test_no_weekly_rate_from_sessions_on_one_day(tmp_path: Path) -> None:
+    day = dt.date(2026, 12, 1)
+    items = [
+        (_at(day, 8), {"measures": {"back_thigh": (4.0, 10.0, 15.0)}}),
+        (_at(day, 8, 5), {"measures": {"back_thigh": (4.0, 12.0, 15.0)}}),
+    ]
+    (hip,) = stretch_trends(_store_sessions(tmp_path, items))
+    median = next(t for t in hip.measures if t.key == "back_thigh")
+    # Five minutes apart: +2 deg is a change, not a rate of thousands of degrees a week.
+    assert median.change == 2.0 and median.per_week is None and median.improving is None
+
+
 def test_json_and_csv(tmp_path: Path) -> None:
     reps = {"target": 10, "counted": {"left": 8, "right": 10}, "rejected": {"left": 1}}
     sessions = _store_sessions(
@@ -135,7 +147,13 @@ def test_json_and_csv(tmp_path: Path) -> None:
     assert json.loads(text)["streak"] == {"current_days": 3, "longest_days": 3, "last_day": "2026-12-03"}
     assert [w["sessions"] for w in data["adherence"]["weeks"]] == [0, 4]
     row = data["sessions"][0]
-    assert row["sides"]["left"] == {"best_held_s": 30.0, "target_s": 30.0, "reached": True, "good_form": 0.75}
+    assert row["sides"]["left"] == {
+        "best_held_s": 30.0,
+        "target_s": 30.0,
+        "time_in_pose_s": 40.0,
+        "reached": True,
+        "good_form": 0.75,
+    }
     assert row["main_fault"] == "cue for back-hip-extended"
     assert data["sessions"][-1]["reps"]["left"] == {"counted": 8, "target": 10, "rejected": 1}
     rows = list(csv.DictReader(io.StringIO(sessions_csv(sessions))))
