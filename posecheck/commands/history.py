@@ -135,11 +135,24 @@ def _open(args: argparse.Namespace) -> Any:
     return HistoryStore.open(history_path(args.history), create=False)
 
 
+def _missing(args: argparse.Namespace) -> bool:
+    """No database yet: say so (a first run is not an error) and let the caller stop."""
+    from posecheck.history import history_path
+
+    path = history_path(args.history)
+    if path.exists():
+        return False
+    print(f"No sessions yet: there is no history at {path}. Analyse a video or coach a stretch live first.")
+    return True
+
+
 def run_show(args: argparse.Namespace) -> int:
     from posecheck.history.page import write_progress_page
     from posecheck.history.stats import history_json
 
     today = dt.date.today()
+    if _missing(args):
+        return ExitCode.OK
     with _open(args) as store:
         sessions = store.sessions(_where(args))
         path = store.path
@@ -225,6 +238,8 @@ def run_export(args: argparse.Namespace) -> int:
     from posecheck.errors import OutputError
     from posecheck.history.export import sessions_csv
 
+    if _missing(args):
+        return ExitCode.OK
     with _open(args) as store:
         text = sessions_csv(store.sessions(_where(args)))
     if args.csv == "-":
@@ -245,6 +260,8 @@ def run_forget(args: argparse.Namespace) -> int:
         print("posecheck: forget needs --id N, a filter (--stretch, --since) or --all", file=sys.stderr)
         return ExitCode.FAILED
     where = _where(args, ids)
+    if _missing(args):
+        return ExitCode.OK
     with _open(args) as store:
         chosen = store.sessions(where)
         if not chosen:
