@@ -25,9 +25,10 @@ from posecheck.output import prepare_out_dir
 from posecheck.overlay import Overlay
 from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
+from posecheck.reference.figure import form_comparison
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter, safe_row
-from posecheck.report.moments import FaultMoments, FaultThumbnail
+from posecheck.report.moments import FaultMoments, FaultThumbnail, FormComparison, FormSnapshot
 from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder, write_summary_json
 from posecheck.results import FrameResult
@@ -119,6 +120,7 @@ def _analyze_video(
     overlay = Overlay()
     summary_builder = SummaryBuilder(ctx)
     moments = FaultMoments(ctx)  # thumbnails for report.html, taken only when a fault starts
+    snapshot = FormSnapshot()  # the person's moment beside the reference figure in report.html
     # The overlay is drawn on the picture already shrunk to the video's size (~2.25x fewer
     # pixels to draw and encode at 1080p), and on the encoder thread, so the model's thread
     # does nothing per frame but the model, the engine and the CSV row.
@@ -148,10 +150,15 @@ def _analyze_video(
                     csv_writer.write(result)
                     summary_builder.add(result)
                     due = moments.due(result)
-                    if due:
-                        # Rare (a fault starting): draw here, as the report needs the picture now.
+                    snap = snapshot.due(result)
+                    if due or snap:
+                        # Rare (a fault starting, the form snapshot): draw here, as the report
+                        # needs the picture now.
                         scene = overlay.draw(fit_to(frame.image_bgr, scene_wh), result)
-                        moments.capture(due, result, scene)  # before the sink takes the picture
+                        if due:
+                            moments.capture(due, result, scene)  # before the sink takes the picture
+                        if snap:
+                            snapshot.capture(result, scene)
                         if sink is not None:
                             sink.write(scene, frame.timestamp_s, give=True)
                     elif sink is not None:
@@ -179,6 +186,7 @@ def _analyze_video(
         "no frame could be decoded",
         moments.thumbnails(),
         stopped_by,
+        form_comparison(spec, snapshot),
     )
 
 
@@ -211,6 +219,7 @@ def _analyze_recording(
     ctx = report_context(spec, recording.path.name)
     engine = Engine(spec)
     summary_builder = SummaryBuilder(ctx)
+    snapshot = FormSnapshot()  # no pictures: the person's moment is drawn as a figure
     interrupted = False
     frames = 0
     with FrameCsvWriter(outputs["csv"], ctx) as csv_writer, _StopOnInterrupt() as stop:
@@ -221,6 +230,8 @@ def _analyze_recording(
             result = engine.step(frame.pose, frame.timestamp_s, frame.index)
             csv_writer.write(result)
             summary_builder.add(result)
+            if snapshot.due(result):
+                snapshot.capture(result, None)
             if times is not None:
                 times.other_ms.append((time.perf_counter() - started) * 1e3)
             frames += 1
@@ -237,6 +248,7 @@ def _analyze_recording(
         "the recording holds no frames",
         (),
         stopped_by,
+        form_comparison(spec, snapshot),
     )
 
 
@@ -260,6 +272,7 @@ def _finish(
     nothing_read: str,
     thumbnails: Sequence[FaultThumbnail] = (),
     stopped_by: str | None = None,
+    comparison: FormComparison | None = None,
 ) -> AnalysisResult:
     """The reports of whatever was analysed, complete or not, as an AnalysisResult.
 
@@ -275,6 +288,7 @@ def _finish(
         frames_total=source.frame_count_hint,
         problem=problem or None,
         thumbnails=thumbnails,
+        comparison=comparison,
     )
     return AnalysisResult(
         outputs=written,

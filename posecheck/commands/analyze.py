@@ -28,6 +28,7 @@ from posecheck.commands.common import (
     resolve_model_arg,
     warn,
 )
+from posecheck.commands.history import history_options, record_sessions
 from posecheck.errors import OutputError
 from posecheck.output import OutputLock, prepare_out_dir
 
@@ -55,6 +56,12 @@ def register(commands: Any) -> None:
     )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
     people_option(analyze, 1)
+    history_options(analyze)
+    analyze.add_argument(
+        "--history-from-recording",
+        action="store_true",
+        help="add a re-scored pose recording to the history too (by default only videos are sessions)",
+    )
     model_options(analyze)
     batch_options(analyze)
     analyze.set_defaults(run=run_analyze)
@@ -110,6 +117,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         print_outputs(result.outputs)
         if photos:
             print(f"       {len(result.photo_results)} annotated photo(s) in {out_dir}")
+    if not photos and not result.interrupted:
+        record_sessions(args, [result.summary], kind="video")
     return end_of_run(
         interrupted=result.interrupted,
         damage=f"{args.input} is truncated or damaged ({source.problem})" if source.truncated else None,
@@ -138,6 +147,8 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
         print(format_summary(result.summary))
         print_outputs(result.outputs)
         print("       (no annotated video or fault pictures: a pose recording holds landmarks, not pictures)")
+    if args.history_from_recording and not result.interrupted:
+        record_sessions(args, [result.summary], kind="recording")
     return end_of_run(
         interrupted=result.interrupted,
         damage=recording.problem if recording.truncated else None,

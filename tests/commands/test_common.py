@@ -10,7 +10,7 @@ import pytest
 from support.paths import REPO_DIR
 
 from posecheck.commands.common import ExitCode, end_of_run
-from posecheck.errors import ModelError, OutputError, PosecheckError, SourceError, SpecError
+from posecheck.errors import HistoryError, ModelError, OutputError, PosecheckError, SourceError, SpecError
 
 
 def test_every_error_exits_with_its_code_from_the_one_table() -> None:
@@ -20,9 +20,10 @@ def test_every_error_exits_with_its_code_from_the_one_table() -> None:
         SourceError: ExitCode.BAD_INPUT,
         ModelError: ExitCode.NO_MODEL,
         OutputError: ExitCode.CANNOT_WRITE,
+        HistoryError: ExitCode.HISTORY_UNUSABLE,
     } == {
         error: ExitCode(error.exit_code)
-        for error in (PosecheckError, SpecError, SourceError, ModelError, OutputError)
+        for error in (PosecheckError, SpecError, SourceError, ModelError, OutputError, HistoryError)
     }
     assert len({int(code) for code in ExitCode}) == len(ExitCode)  # no two meanings share a code
     assert (ExitCode.OK, ExitCode.USAGE, ExitCode.NO_PERSON, ExitCode.INTERRUPTED) == (0, 2, 7, 130)
