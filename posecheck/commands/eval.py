@@ -70,7 +70,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from posecheck.evaluate.harness import Selection, evaluate
     from posecheck.evaluate.labels import load_labels
     from posecheck.evaluate.poses import PoseCache, default_cache_dir
-    from posecheck.evaluate.report import ALL, rows, terminal_table, write_reports
+    from posecheck.evaluate.report import ALL, rows, terminal_table, view_rows, write_reports
     from posecheck.spec import find_spec, list_specs, load_spec
 
     if not args.max_fps > 0:
@@ -114,7 +114,7 @@ def run_eval(args: argparse.Namespace) -> int:
         "split": args.split,
         "spec": args.spec or "every spec",
     }
-    paths = write_reports(Path(args.out), scores, table, splits, settings)
+    paths = write_reports(Path(args.out), scores, table, splits, settings, view_rows(scores, splits))
     if not args.quiet:
         print(terminal_table(table, splits))
         elapsed_s = time.perf_counter() - started

@@ -21,7 +21,7 @@ from posecheck.pose.detector import PoseDetector
 from posecheck.pose.model import CACHE_ENV_VAR
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter
 from posecheck.session import recording_header
-from posecheck.video.sources import ImageSource, open_source
+from posecheck.video.sources import PHOTO_SUFFIXES, ImageSource, open_source
 
 # The model runs on at most this many frames per second of video: the live coach drops
 # frames the same way when the model is slower than the camera, and verdicts use frame
@@ -70,7 +70,9 @@ class PoseCache:
 
     def path_for(self, media: Path) -> Path:
         """Where the recording of `media` lives (it may not exist yet)."""
-        key = f"{file_digest(media)[:20]}-{self.model_digest[:12]}-{self.max_fps:g}fps"
+        # A photo is one frame whatever the frame-rate cap.
+        rate = "photo" if media.suffix.lower() in PHOTO_SUFFIXES else f"{self.max_fps:g}fps"
+        key = f"{file_digest(media)[:20]}-{self.model_digest[:12]}-{rate}"
         return self.cache_dir / f"{media.stem}.{key}.pose.jsonl.gz"
 
     def recording(self, media: Path, progress: Callable[[], None] | None = None) -> PoseRecording:

@@ -18,6 +18,7 @@ METRIC_NOTES = (
     ("in-pose recall (clips)", "labelled in-pose frames that the app also calls in pose"),
     ("in-pose precision (clips)", "frames the app calls in pose that are labelled in pose"),
     ("in-pose recall / precision (photos)", "the same per photo"),
+    ("false in-pose", "labelled out-of-pose frames and photos (also of look-alike stretches) called in pose"),
     ("false-critical", "labelled good-form frames and photos on which a critical rule fails (shown in red)"),
     ("fault recall", "labelled fault frames and photos on which that rule fails"),
     ("reps", "clips of dynamic specs counted exactly, and the mean |counted - labelled|"),
@@ -48,6 +49,21 @@ def rows(scores: Sequence[ItemScore], splits: Sequence[str]) -> list[Row]:
     return out
 
 
+def view_rows(scores: Sequence[ItemScore], splits: Sequence[str]) -> list[Row]:
+    """One row per labelled camera view and split, over every spec (the spec column names the view)."""
+    out = []
+    for split in splits:
+        chosen = [s for s in scores if split == ALL or s.item.split == split]
+        for view in VIEWS:
+            mine = [s for s in chosen if view in s.by_view]
+            if mine:
+                out.append(Row(view, split, len(mine), total(s.by_view[view] for s in mine)))
+    return out
+
+
+VIEWS = ("side-on", "three-quarter", "front", "above")
+
+
 def pct(ratio: Ratio) -> str:
     value = ratio.value
     return "-" if value is None else f"{100 * value:.0f}% ({ratio.den})"
@@ -67,6 +83,7 @@ COLUMNS = (
     "precision clips",
     "recall photos",
     "precision photos",
+    "false in-pose",
     "false-critical",
     "fault recall",
     "reps",
@@ -83,6 +100,7 @@ def row_cells(row: Row) -> list[str]:
         pct(t.clip_precision),
         pct(t.photo_recall),
         pct(t.photo_precision),
+        pct(t.false_in_pose),
         pct(t.false_critical),
         pct(t.fault_recall),
         reps_text(t),
@@ -114,10 +132,16 @@ def terminal_table(table_rows: Sequence[Row], splits: Sequence[str]) -> str:
 
 
 def to_json(
-    scores: Sequence[ItemScore], table_rows: Sequence[Row], settings: dict[str, Any]
+    scores: Sequence[ItemScore],
+    table_rows: Sequence[Row],
+    settings: dict[str, Any],
+    views: Sequence[Row] = (),
 ) -> dict[str, Any]:
     return {
         "settings": settings,
+        "views": [
+            {"view": r.spec_id, "split": r.split, "runs": r.items, **_tally_json(r.tally)} for r in views
+        ],
         "rows": [
             {"spec": r.spec_id, "split": r.split, "items": r.items, **_tally_json(r.tally)}
             for r in table_rows
@@ -146,6 +170,7 @@ def _tally_json(t: Tally) -> dict[str, Any]:
         "in_pose_precision_clips": t.clip_precision.to_json(),
         "in_pose_recall_photos": t.photo_recall.to_json(),
         "in_pose_precision_photos": t.photo_precision.to_json(),
+        "false_in_pose": t.false_in_pose.to_json(),
         "false_critical": t.false_critical.to_json(),
         "fault_recall": t.fault_recall.to_json(),
         "fault_recall_by_rule": {k: v.to_json() for k, v in sorted(t.fault_recall_by_rule.items())},
@@ -160,7 +185,11 @@ def _tally_json(t: Tally) -> dict[str, Any]:
 
 
 def markdown(
-    scores: Sequence[ItemScore], table_rows: Sequence[Row], splits: Sequence[str], settings: dict[str, Any]
+    scores: Sequence[ItemScore],
+    table_rows: Sequence[Row],
+    splits: Sequence[str],
+    settings: dict[str, Any],
+    views: Sequence[Row] = (),
 ) -> str:
     lines = ["# posecheck accuracy on the labelled footage", ""]
     lines += [f"- {key}: `{value}`" for key, value in settings.items()]
@@ -179,6 +208,13 @@ def markdown(
             if r.spec_id == TOTAL:
                 cells = [f"**{c}**" for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
+    if views:
+        lines += ["", "## By camera view (every spec; items = item-spec runs with frames in that view)", ""]
+        lines.append("| view | split | " + " | ".join(COLUMNS[1:]) + " |")
+        lines.append("|---|---|" + "|".join(["---:"] * (len(COLUMNS) - 1)) + "|")
+        for r in views:
+            cells = row_cells(r)
+            lines.append(f"| {cells[0]} | {r.split} | " + " | ".join(cells[1:]) + " |")
     lines += ["", "## Items", ""]
     item_columns = ["file", "split", "spec", "frames", "in-pose recall", "precision"]
     item_columns += ["false-critical", "fault recall", "reps", "side"]
@@ -203,15 +239,16 @@ def write_reports(
     table_rows: Sequence[Row],
     splits: Sequence[str],
     settings: dict[str, Any],
+    views: Sequence[Row] = (),
 ) -> dict[str, Path]:
     """eval.json and eval.md in `out_dir`."""
     paths = {"json": out_dir / "eval.json", "md": out_dir / "eval.md"}
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths["json"].write_text(
-            json.dumps(to_json(scores, table_rows, settings), indent=1) + "\n", encoding="utf-8"
+            json.dumps(to_json(scores, table_rows, settings, views), indent=1) + "\n", encoding="utf-8"
         )
-        paths["md"].write_text(markdown(scores, table_rows, splits, settings), encoding="utf-8")
+        paths["md"].write_text(markdown(scores, table_rows, splits, settings, views), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write the evaluation report into {out_dir}: {exc}") from None
     return paths

@@ -5,6 +5,8 @@ Pure arithmetic on small records, so the figures can be checked by hand:
 - in-pose recall: labelled in-pose units the engine also calls in pose / labelled in-pose units
 - in-pose precision: units labelled in pose among those the engine calls in pose (labelled
   in or out; unsure units are left out of every figure)
+- false in-pose rate: labelled out-of-pose units (the item's own spec, or a look-alike
+  stretch's) that the engine calls in pose
 - false-critical rate: labelled good-form units (in pose) on which a critical rule fails,
   i.e. a critical fault is shown on a good stretch
 - fault recall: labelled fault units (in pose, rule R) on which rule R fails
@@ -67,6 +69,7 @@ class Tally:
     clip_precision: Ratio = ZERO
     photo_recall: Ratio = ZERO
     photo_precision: Ratio = ZERO
+    false_in_pose: Ratio = ZERO
     false_critical: Ratio = ZERO
     fault_recall: Ratio = ZERO
     side: Ratio = ZERO
@@ -85,6 +88,7 @@ class Tally:
             clip_precision=self.clip_precision + other.clip_precision,
             photo_recall=self.photo_recall + other.photo_recall,
             photo_precision=self.photo_precision + other.photo_precision,
+            false_in_pose=self.false_in_pose + other.false_in_pose,
             false_critical=self.false_critical + other.false_critical,
             fault_recall=self.fault_recall + other.fault_recall,
             side=self.side + other.side,
@@ -112,7 +116,7 @@ def tally(
     """Count one item's frames (a photo is one frame). `sided`: the spec holds each side apart."""
     if len(labels) != len(outcomes):
         raise ValueError(f"{len(labels)} labels for {len(outcomes)} outcomes")
-    tp = fn = fp = 0
+    tp = fn = fp = out = 0
     good = false_critical = 0
     fault_hits: dict[str, list[int]] = {}
     side_labelled = side_correct = side_undecided = 0
@@ -136,8 +140,9 @@ def tally(
                 side_labelled += 1
                 side_correct += outcome.side == label.side
                 side_undecided += outcome.side is None
-        elif outcome.in_pose:
-            fp += 1
+        else:
+            out += 1
+            fp += outcome.in_pose
     recall, precision = Ratio(tp, tp + fn), Ratio(tp, tp + fp)
     by_rule = {rule_id: Ratio(hit, n) for rule_id, (hit, n) in fault_hits.items()}
     fault_recall = sum(by_rule.values(), ZERO)
@@ -148,6 +153,7 @@ def tally(
         clip_precision=precision if is_clip else ZERO,
         photo_recall=ZERO if is_clip else recall,
         photo_precision=ZERO if is_clip else precision,
+        false_in_pose=Ratio(fp, out),
         false_critical=Ratio(false_critical, good),
         fault_recall=fault_recall,
         side=Ratio(side_correct, side_labelled),
@@ -176,6 +182,7 @@ class ItemScore:
     tally: Tally
     reps_labelled: int | None = None
     reps_counted: int | None = None
+    by_view: dict[str, Tally] = field(default_factory=dict)  # the same counts per labelled camera view
 
 
 def engine_outcomes(
@@ -214,4 +221,13 @@ def score_item(item: Item, spec: StretchSpec, frames: Sequence[RecordedFrame]) -
         reps_labelled=reps_labelled,
         reps_counted=reps_counted,
     )
-    return ItemScore(item, spec.id, len(outcomes), result, reps_labelled, reps_counted)
+    by_view = {}
+    for view in sorted({label.view for label in labels if label.view}):
+        chosen = [k for k, label in enumerate(labels) if label.view == view]
+        by_view[view] = tally(
+            [labels[k] for k in chosen],
+            [outcomes[k] for k in chosen],
+            is_clip=item.is_clip,
+            sided=spec.sides != ("both",),
+        )
+    return ItemScore(item, spec.id, len(outcomes), result, reps_labelled, reps_counted, by_view)

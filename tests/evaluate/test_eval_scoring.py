@@ -33,6 +33,7 @@ def test_in_pose_recall_and_precision_count_frames_and_skip_unsure() -> None:
     t = tally(labels, outcomes, is_clip=True, sided=False)
     assert t.clip_recall == Ratio(4, 6)
     assert t.clip_precision == Ratio(4, 5)
+    assert t.false_in_pose == Ratio(1, 4)
     assert t.photo_recall == Ratio(0, 0) and t.photo_recall.value is None
     assert t.false_critical == Ratio(0, 6)
 
@@ -160,3 +161,32 @@ def test_report_files_are_written(tmp_path: Path) -> None:
     scores = [ItemScore(a, "pigeon", 3, Tally(clip_recall=Ratio(1, 2)))]
     paths = write_reports(tmp_path / "out", scores, rows(scores, ["tune"]), ["tune"], {"labels": "x"})
     assert paths["json"].is_file() and paths["md"].read_text().startswith("# posecheck accuracy")
+
+
+def test_view_rows_sum_the_per_view_counts() -> None:
+    from posecheck.evaluate.report import view_rows
+
+    a = _item("a.mp4", "tune", "pigeon", segments=[])
+    b = _item("b.jpg", "validation", "pigeon", pose="out")
+    scores = [
+        ItemScore(
+            a,
+            "pigeon",
+            9,
+            Tally(clip_recall=Ratio(5, 9)),
+            by_view={"side-on": Tally(clip_recall=Ratio(4, 4)), "front": Tally(clip_recall=Ratio(1, 5))},
+        ),
+        ItemScore(
+            b,
+            "pigeon",
+            1,
+            Tally(photo_precision=Ratio(0, 1)),
+            by_view={"front": Tally(photo_precision=Ratio(0, 1))},
+        ),
+    ]
+    got = {(r.spec_id, r.split): r for r in view_rows(scores, ["tune", "all"])}
+    assert got[("side-on", "tune")].tally.clip_recall == Ratio(4, 4)
+    assert got[("front", "all")].items == 2
+    assert got[("front", "all")].tally.clip_recall == Ratio(1, 5)
+    assert got[("front", "all")].tally.photo_precision == Ratio(0, 1)
+    assert ("front", "validation") not in got
