@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from posecheck.palette import BGR, Palette
 from posecheck.pose.landmarks import (
     LANDMARK_INDEX,
     MIDPOINT_PARTS,
@@ -51,7 +52,6 @@ __all__ = [
     "pose_scale",
 ]
 
-BGR = tuple[int, int, int]
 ImageBGR = npt.NDArray[np.uint8]
 TextBackend = Literal["auto", "opencv", "pillow"]
 Point = tuple[float, float]
@@ -69,23 +69,6 @@ def _constant(array: _ArrayT) -> _ArrayT:
 # fractional bits; without it slow-moving joints visibly jitter by whole pixels.
 _SHIFT = 4
 _ONE = 1 << _SHIFT
-
-
-@dataclass(frozen=True)
-class Palette:
-    """Colours (BGR). Red, orange, amber and green carry meaning; the calm body colour must not."""
-
-    calm: BGR = (235, 200, 120)  # soft sky blue
-    good: BGR = (90, 200, 40)  # green: pass, holding, confirmation
-    advisory: BGR = (0, 140, 255)  # amber-orange: advisory rule failing, its cue (never red)
-    critical: BGR = (64, 52, 240)  # red: critical rule failing, its correction cue
-    caution: BGR = (0, 190, 255)  # amber: visibility / entry cue, paused hold
-    unknown: BGR = (175, 175, 175)  # grey: not measurable now, waiting
-    panel: BGR = (22, 22, 22)  # translucent backgrounds
-    shadow: BGR = (25, 25, 25)  # outlines that keep lines visible on bright floors
-    text: BGR = (255, 255, 255)
-    text_dim: BGR = (205, 205, 205)
-    track: BGR = (85, 85, 85)  # the empty part of the hold ring
 
 
 @dataclass(frozen=True)

@@ -20,17 +20,14 @@ import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
 from posecheck.errors import OutputError
-from posecheck.html_report import FaultMoments, FaultThumbnail, write_html_report
 from posecheck.overlay import Overlay
-from posecheck.pose.landmarks import Pose
+from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
-from posecheck.report import (
-    FrameCsvWriter,
-    ReportContext,
-    SummaryBuilder,
-    plot_timeline,
-    write_summary_json,
-)
+from posecheck.report.context import ReportContext
+from posecheck.report.csv import FrameCsvWriter
+from posecheck.report.moments import FaultMoments, FaultThumbnail
+from posecheck.report.outputs import finish_run, output_path, run_outputs
+from posecheck.report.summary import SummaryBuilder, write_summary_json
 from posecheck.results import FrameResult
 from posecheck.spec.model import StretchSpec
 from posecheck.video.frame import Frame
@@ -38,10 +35,6 @@ from posecheck.video.sinks import VideoFileSink, output_size
 from posecheck.video.sources import FrameSource, ImageSource
 
 ProgressCallback = Callable[[Frame], None]
-
-
-class Detector(Protocol):
-    def detect(self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float) -> Pose | None: ...
 
 
 @dataclass
@@ -79,6 +72,7 @@ def report_context(spec: StretchSpec, source_name: str) -> ReportContext:
         rule_ranges={r.id: (r.min, r.max) for r in spec.rules},
         rule_measure={r.id: r.measure for r in spec.rules},
         rep_sides=spec.sides if spec.mode == "reps" else (),
+        rule_hysteresis={r.id: spec.hysteresis_for(r) for r in spec.rules},
     )
 
 
@@ -94,15 +88,9 @@ def analyze_video(
 ) -> AnalysisResult:
     """Judge every frame of a video; an interrupted run still closes every output properly."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = source.name
-    outputs = {
-        "csv": out_dir / f"{stem}.frames.csv",
-        "summary": out_dir / f"{stem}.summary.json",
-        "timeline": out_dir / f"{stem}.timeline.png",
-        "report": out_dir / f"{stem}.report.html",
-    }
+    outputs = run_outputs(out_dir, source.name)
     if write_video:
-        outputs["video"] = out_dir / f"{stem}.annotated.mp4"
+        outputs["video"] = output_path(out_dir, source.name, "video")
     ctx = report_context(spec, getattr(source, "path", Path(source.name)).name)
     engine = Engine(spec)
     overlay = Overlay()
@@ -150,12 +138,11 @@ def analyze_video(
     return _finish(
         outputs,
         summary_builder,
-        frames=frames,
-        interrupted=interrupted,
-        truncated=source.truncated,
-        problem=source.problem or ("" if frames else "no frame could be decoded"),
-        frames_total=source.frame_count_hint,
-        thumbnails=moments.thumbnails(),
+        source,
+        frames,
+        interrupted,
+        "no frame could be decoded",
+        moments.thumbnails(),
     )
 
 
@@ -171,13 +158,7 @@ def analyze_recording(
     HTML report as `analyze_video`, but no annotated video and no fault pictures (a recording
     holds landmarks, not pictures)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = recording.name
-    outputs = {
-        "csv": out_dir / f"{stem}.frames.csv",
-        "summary": out_dir / f"{stem}.summary.json",
-        "timeline": out_dir / f"{stem}.timeline.png",
-        "report": out_dir / f"{stem}.report.html",
-    }
+    outputs = run_outputs(out_dir, recording.name)
     ctx = report_context(spec, recording.path.name)
     engine = Engine(spec)
     summary_builder = SummaryBuilder(ctx)
@@ -197,47 +178,46 @@ def analyze_recording(
             if progress is not None:
                 progress(frame)
         interrupted = stop.requested
-    return _finish(
-        outputs,
-        summary_builder,
-        frames=frames,
-        interrupted=interrupted,
-        truncated=recording.truncated,
-        problem=recording.problem or ("" if frames else "the recording holds no frames"),
-        frames_total=recording.frame_count_hint,
-        thumbnails=(),
-    )
+    return _finish(outputs, summary_builder, recording, frames, interrupted, "the recording holds no frames")
+
+
+class _Input(Protocol):
+    """What the finishing step reads of a video source or a pose recording."""
+
+    @property
+    def truncated(self) -> bool: ...
+    @property
+    def problem(self) -> str | None: ...
+    @property
+    def frame_count_hint(self) -> int | None: ...
 
 
 def _finish(
     outputs: dict[str, Path],
     summary_builder: SummaryBuilder,
-    *,
+    source: _Input,
     frames: int,
     interrupted: bool,
-    truncated: bool,
-    problem: str,
-    frames_total: int | None,
-    thumbnails: Sequence[FaultThumbnail],
+    nothing_read: str,
+    thumbnails: Sequence[FaultThumbnail] = (),
 ) -> AnalysisResult:
-    """Summary JSON, timeline and HTML report for whatever was analysed, complete or not."""
+    """The reports of whatever was analysed, complete or not, as an AnalysisResult.
+
+    `nothing_read` is the problem to state when not a single frame could be read.
+    """
+    problem = source.problem or ("" if frames else nothing_read)
     if interrupted:
         problem = f"interrupted after {frames} frames"
-    summary = summary_builder.summary(
-        complete=not interrupted and not truncated,
-        frames_total=frames_total,
+    summary, written = finish_run(
+        summary_builder,
+        outputs,
+        complete=not interrupted and not source.truncated,
+        frames_total=source.frame_count_hint,
         problem=problem or None,
+        thumbnails=thumbnails,
     )
-    write_summary_json(outputs["summary"], summary)
-    if frames:
-        series = summary_builder.series
-        plot_timeline(outputs["timeline"], series, subtitle=summary["verdict"])
-        write_html_report(outputs["report"], summary, series, summary_builder.ctx, thumbnails)
-    else:
-        outputs.pop("timeline")
-        outputs.pop("report")
     return AnalysisResult(
-        outputs=outputs,
+        outputs=written,
         summary=summary,
         complete=summary["complete"],
         interrupted=interrupted,
@@ -301,8 +281,8 @@ def analyze_photos(
     out_dir.mkdir(parents=True, exist_ok=True)
     engine = Engine(spec, still_images=True)
     overlay = Overlay()
-    csv_path = out_dir / f"{source.name}.photos.csv"
-    summary_path = out_dir / f"{source.name}.summary.json"
+    csv_path = output_path(out_dir, source.name, "photos csv")
+    summary_path = output_path(out_dir, source.name, "summary")
     outputs: dict[str, Path] = {"csv": csv_path, "summary": summary_path}
     photo_results: list[tuple[Path, FrameResult]] = []
     rule_ids = [r.id for r in spec.rules]
@@ -320,7 +300,7 @@ def analyze_photos(
                     result = engine.step(pose, frame.timestamp_s, frame.index)
                     photo_results.append((path, result))
                     annotated = _annotate(overlay, frame, result, output_size(frame.size_wh, 1600))
-                    image_path = out_dir / f"{path.stem}.annotated.jpg"
+                    image_path = output_path(out_dir, path.stem, "photo")
                     if not cv2.imwrite(str(image_path), annotated):
                         raise OutputError(f"cannot write {image_path}: check the folder is writable")
                     outputs[f"photo:{path.name}"] = image_path

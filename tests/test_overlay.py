@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 import pytest
+from support.poses import kneeling_pose
 
 from posecheck.overlay import (
     AngleAnnotator,
@@ -18,7 +19,7 @@ from posecheck.overlay import (
     SkeletonAnnotator,
     pose_scale,
 )
-from posecheck.pose.landmarks import LANDMARK_INDEX, NUM_LANDMARKS, Pose
+from posecheck.pose.landmarks import LANDMARK_INDEX, Pose
 from posecheck.results import (
     Cue,
     FrameResult,
@@ -36,54 +37,7 @@ PALETTE = STYLE.palette
 SOURCE_WH = (1280, 720)
 
 # A side-on kneeling lunge facing image right, left leg in front, in 1280x720 source pixels.
-_KNEELING_XY = {
-    "nose": (700, 200),
-    "left_eye_inner": (698, 190),
-    "left_eye": (696, 190),
-    "left_eye_outer": (694, 190),
-    "right_eye_inner": (702, 190),
-    "right_eye": (704, 190),
-    "right_eye_outer": (706, 190),
-    "left_ear": (680, 195),
-    "right_ear": (690, 195),
-    "mouth_left": (700, 212),
-    "mouth_right": (706, 212),
-    "left_shoulder": (640, 260),
-    "right_shoulder": (620, 262),
-    "left_elbow": (660, 350),
-    "right_elbow": (640, 352),
-    "left_wrist": (690, 420),
-    "right_wrist": (670, 422),
-    "left_pinky": (695, 428),
-    "right_pinky": (675, 430),
-    "left_index": (698, 426),
-    "right_index": (678, 428),
-    "left_thumb": (694, 424),
-    "right_thumb": (674, 426),
-    "left_hip": (620, 430),
-    "right_hip": (600, 432),
-    "left_knee": (760, 440),
-    "right_knee": (560, 590),
-    "left_ankle": (760, 590),
-    "right_ankle": (430, 595),
-    "left_heel": (745, 600),
-    "right_heel": (420, 585),
-    "left_foot_index": (800, 605),
-    "right_foot_index": (400, 605),
-}
 FRONT_KNEE = ("left_hip", "left_knee", "left_ankle")
-
-
-def make_pose(shift_x_px: float = 0.0, visibility: float = 0.99) -> Pose:
-    xy = np.full((NUM_LANDMARKS, 2), np.nan)
-    for name, (x, y) in _KNEELING_XY.items():
-        xy[LANDMARK_INDEX[name]] = (x + shift_x_px, y)
-    return Pose(
-        xy_px=xy,
-        world_xyz_m=np.zeros((NUM_LANDMARKS, 3)),
-        visibility=np.full(NUM_LANDMARKS, visibility),
-        image_wh=SOURCE_WH,
-    )
 
 
 def at(pose: Pose, name: str, scale: float = 1.0) -> tuple[int, int]:
@@ -163,7 +117,9 @@ CUES = [
 @pytest.mark.parametrize("state", list(HoldState))
 def test_draw_never_raises_and_keeps_the_frame(state: HoldState, cue: Cue | None, mirror: bool) -> None:
     scene = grey_scene()
-    out = Overlay().draw(scene, full_result(make_pose(), state, cue), mirror=mirror, extra_lines=("30 fps",))
+    out = Overlay().draw(
+        scene, full_result(kneeling_pose(), state, cue), mirror=mirror, extra_lines=("30 fps",)
+    )
     assert out is scene  # drawn in place
     assert out.shape == (720, 1280, 3) and out.dtype == np.uint8
     assert not np.array_equal(out, grey_scene())
@@ -178,7 +134,7 @@ def test_no_person_draws_the_centre_card_and_no_skeleton(cue: Cue | None) -> Non
 
 
 def test_nan_and_wild_landmarks_and_values_do_not_raise() -> None:
-    pose = make_pose()
+    pose = kneeling_pose()
     xy, visibility = pose.xy_px.copy(), pose.visibility.copy()
     for name in ("left_knee", "right_hip", "left_shoulder"):
         xy[LANDMARK_INDEX[name]] = np.nan
@@ -198,7 +154,7 @@ def test_nan_and_wild_landmarks_and_values_do_not_raise() -> None:
 
 def test_unknown_landmark_names_are_ignored() -> None:
     result = make_result(
-        make_pose(),
+        kneeling_pose(),
         measurements={
             "odd": Measurement(
                 "odd", "odd", 40.0, "deg", ("nose", "no_such_joint", "mid_hip"), "no_such_joint"
@@ -217,7 +173,7 @@ def test_unknown_landmark_names_are_ignored() -> None:
     [(Severity.CRITICAL, PALETTE.critical), (Severity.ADVISORY, PALETTE.advisory)],
 )
 def test_failing_rule_colours_its_segments(severity: Severity, colour: tuple[int, int, int]) -> None:
-    pose = make_pose()
+    pose = kneeling_pose()
     shin = midpoint(pose, "left_knee", "left_ankle")
     back_thigh = midpoint(pose, "right_hip", "right_knee")
     failing = SkeletonAnnotator().annotate(
@@ -233,7 +189,7 @@ def test_failing_rule_colours_its_segments(severity: Severity, colour: tuple[int
 
 
 def test_critical_segments_are_drawn_thicker_than_calm_ones() -> None:
-    pose = make_pose()
+    pose = kneeling_pose()
     result = make_result(pose, checks=(knee_check(Verdict.FAIL_HIGH),))
     scene = SkeletonAnnotator().annotate(grey_scene(), result)
     # The shin is vertical (x=760) and the back shin nearly horizontal: compare widths across them.
@@ -245,7 +201,7 @@ def test_critical_segments_are_drawn_thicker_than_calm_ones() -> None:
 
 
 def test_low_visibility_landmarks_are_not_drawn() -> None:
-    pose = make_pose()
+    pose = kneeling_pose()
     visibility = pose.visibility.copy()
     visibility[LANDMARK_INDEX["left_knee"]] = 0.2
     scene = SkeletonAnnotator().annotate(grey_scene(), make_result(replace(pose, visibility=visibility)))
@@ -266,7 +222,7 @@ def test_low_visibility_landmarks_are_not_drawn() -> None:
     ],
 )
 def test_angle_arc_and_label_take_the_verdict_colour(verdict: Verdict, colour: tuple[int, int, int]) -> None:
-    pose = make_pose()
+    pose = kneeling_pose()
     result = make_result(pose, measurements={"front_knee": knee_measurement()}, checks=(knee_check(verdict),))
     scene = AngleAnnotator().annotate(grey_scene(), result)
     knee_x, knee_y = at(pose, "left_knee")
@@ -276,14 +232,14 @@ def test_angle_arc_and_label_take_the_verdict_colour(verdict: Verdict, colour: t
 
 
 def test_angle_without_finite_value_draws_nothing() -> None:
-    result = make_result(make_pose(), measurements={"front_knee": knee_measurement(math.nan)})
+    result = make_result(kneeling_pose(), measurements={"front_knee": knee_measurement(math.nan)})
     assert (AngleAnnotator().annotate(grey_scene(), result) == 100).all()
 
 
 def test_cue_banner_darkens_the_top_of_the_frame() -> None:
     bright = grey_scene(level=230)
-    without = CueAnnotator().annotate(bright.copy(), make_result(make_pose()))
-    with_cue = CueAnnotator().annotate(bright.copy(), make_result(make_pose(), cue=CUES[1]))
+    without = CueAnnotator().annotate(bright.copy(), make_result(kneeling_pose()))
+    with_cue = CueAnnotator().annotate(bright.copy(), make_result(kneeling_pose(), cue=CUES[1]))
     assert (without == 230).all()
     assert with_cue[:40].mean() < 150
     assert (with_cue[-100:] == 230).all()  # only the banner
@@ -309,7 +265,7 @@ def test_long_cue_wraps_to_at_most_two_lines() -> None:
 
 
 def test_cue_marker_rings_the_joint() -> None:
-    pose = make_pose()
+    pose = kneeling_pose()
     knee_x, knee_y = at(pose, "left_knee")
     scene = Overlay().draw(grey_scene(), make_result(pose, cue=CUES[1]))
     ring_band = scene[knee_y - 45 : knee_y + 45, knee_x - 45 : knee_x + 45]
@@ -317,7 +273,7 @@ def test_cue_marker_rings_the_joint() -> None:
 
 
 def test_mirror_moves_the_skeleton_but_not_the_text() -> None:
-    pose = make_pose(shift_x_px=-300)  # body in the left half
+    pose = kneeling_pose(shift_x_px=-300)  # body in the left half
     result = make_result(pose, cue=Cue("Good, hold it there", "confirmation"))
     plain = Overlay().draw(grey_scene(), result)
     mirrored = Overlay().draw(grey_scene(), result, mirror=True)
@@ -331,7 +287,7 @@ def test_mirror_moves_the_skeleton_but_not_the_text() -> None:
 
 
 def test_scale_maps_source_pixels_onto_a_downscaled_scene() -> None:
-    pose = make_pose()
+    pose = kneeling_pose()
     small = grey_scene((640, 360))
     assert pose_scale(pose, small) == 0.5
     Overlay().draw(small, make_result(pose))
@@ -348,7 +304,7 @@ def test_tiny_and_large_scenes(wh: tuple[int, int], mirror: bool) -> None:
         "Move your front foot forward so the knee stays over the ankle, then breathe", "correction"
     )
     Overlay().draw(
-        scene, full_result(make_pose(), HoldState.PAUSED, long_cue), mirror=mirror, extra_lines=("fps",)
+        scene, full_result(kneeling_pose(), HoldState.PAUSED, long_cue), mirror=mirror, extra_lines=("fps",)
     )
     width, height = wh
     assert scene[: height // 10].mean() < 100  # banner
@@ -375,7 +331,7 @@ def test_hold_card_without_any_hold_draws_nothing() -> None:
 
 def test_pillow_text_backend_draws_the_same_layout() -> None:
     style = OverlayStyle(text_backend="pillow")
-    result = full_result(make_pose(), HoldState.HOLDING, CUES[3])
+    result = full_result(kneeling_pose(), HoldState.HOLDING, CUES[3])
     scene = Overlay(style).draw(grey_scene(level=230), result, extra_lines=("30 fps",))
     assert scene[:40].mean() < 150
     white = colour_mask(scene[:120], PALETTE.text, 10)

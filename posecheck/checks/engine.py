@@ -16,7 +16,7 @@ from posecheck.checks.smoothing import OneEuroFilter
 from posecheck.checks.view import VIEW_SETTLE_S, ViewEstimator, view_cue
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose, readable
 from posecheck.results import Cue, FrameResult, Measurement, RepStatus, RuleCheck, Severity, Verdict
-from posecheck.spec.model import EntryCondition, Phase, Rule, StretchSpec
+from posecheck.spec.model import EntryCondition, MovePhase, Rule, StretchSpec
 
 # Near-miss: out of the pose with at most this many entry conditions failing (and more
 # passing than failing), the banner names what to change instead of the whole set-up.
@@ -316,7 +316,7 @@ def _judged_from(views: tuple[str, ...] | None, view: str | None) -> bool:
     return views is None or view is None or view in views
 
 
-def _sided(spec: StretchSpec, phase: Phase) -> bool:
+def _sided(spec: StretchSpec, phase: MovePhase) -> bool:
     """Whether a phase is about one side: its conditions measure working_/support_ landmarks."""
     return any(
         name.startswith(("working_", "support_"))

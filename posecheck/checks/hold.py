@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from posecheck.results import HoldState, HoldStatus
+from posecheck.timing import MAX_FRAME_GAP_S, counted_s
 
-# A gap between frames longer than this (dropped frames, a paused camera) never counts as held time.
-MAX_FRAME_GAP_S = 0.5
+__all__ = ["MAX_FRAME_GAP_S", "HoldTimer"]
 
 
 @dataclass
@@ -37,9 +37,8 @@ class HoldTimer:
 
     def update(self, t_s: float, side: str | None, in_pose: bool, form_ok: bool) -> HoldStatus | None:
         """Advance to time `t_s`; returns the status of the side being worked (None if unknown)."""
-        dt_s = 0.0 if self._last_t_s is None else max(t_s - self._last_t_s, 0.0)
-        if dt_s > MAX_FRAME_GAP_S:
-            dt_s = 0.0  # a gap in the video is not time held
+        # A gap in the video is not time held (posecheck.timing).
+        dt_s = 0.0 if self._last_t_s is None else counted_s(t_s - self._last_t_s)
         self._last_t_s = t_s
         if len(self.sides) == 1:
             side = self.sides[0] if side in (None, self.sides[0]) or self.sides[0] == "both" else side

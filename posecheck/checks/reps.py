@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from posecheck.results import RepStatus
 
 # A gap between frames longer than this (dropped frames, a paused camera) restarts a pending phase.
-MAX_FRAME_GAP_S = 0.5
+from posecheck.timing import MAX_FRAME_GAP_S
+
 # Out of the pose for longer than this, the cycle under way is forgotten.
 OUT_OF_POSE_GRACE_S = 2.0
 

@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from posecheck.commands.common import ExitCode
 from posecheck.errors import SpecError
 
-EXIT_OK = 0
 DEFAULT_LABELS = Path("tests/data/footage_labels.yaml")
 
 
 def register(commands: Any) -> None:
-    from posecheck.cli import model_options
+    from posecheck.commands.common import model_options
     from posecheck.evaluate.poses import DEFAULT_MAX_FPS
 
     parser = commands.add_parser(
@@ -66,7 +66,7 @@ def register(commands: Any) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from posecheck.cli import resolve_model_arg
+    from posecheck.commands.common import resolve_model_arg
     from posecheck.evaluate.harness import Selection, evaluate
     from posecheck.evaluate.labels import load_labels
     from posecheck.evaluate.poses import PoseCache, default_cache_dir
@@ -123,4 +123,4 @@ def run_eval(args: argparse.Namespace) -> int:
             f"{cache.made} files, {cache.reused} from the cache ({cache.cache_dir}); {elapsed_s:.0f} s"
         )
         print(f"wrote {paths['json']} and {paths['md']}")
-    return EXIT_OK
+    return ExitCode.OK

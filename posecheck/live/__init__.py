@@ -3,5 +3,5 @@
 capture thread (posecheck.video.camera: newest frame wins)
   -> pose model (VIDEO mode) -> Engine -> framing gate -> overlay -> window (window.py)
 with a routine runner (routine.py), hot reload (reload.py), keys (keys.py),
-notices and FPS (hud.py); `session.LiveSession` is the loop, `command` the CLI.
+notices and FPS (hud.py); `session.LiveSession` is the loop; the command is `posecheck.commands.live`.
 """

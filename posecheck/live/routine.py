@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from posecheck.errors import SpecError
 from posecheck.spec import StretchSpec, find_spec, load_spec
-from posecheck.spec.loader import format_loc, line_of
+from posecheck.spec.loader import format_loc, line_of, read_yaml
 
 Side = Literal["left", "right", "both"]
 SIDE_ORDER: tuple[str, ...] = ("left", "right", "both")
@@ -142,22 +140,8 @@ def _plan_item(path: Path, data: Any, i: int, item: RoutineItem) -> PlannedItem:
 
 
 def _read_yaml_mapping(path: Path) -> Any:
-    """The YAML document of a routine file (ruamel round-trip, so keys keep their lines)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"routine file {path} not found: check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read routine file {path}: {exc}") from None
-    try:
-        data = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else "?"
-        problem = " ".join((exc.problem or "invalid YAML").split())
-        raise SpecError(f"{path}:{line}: not valid YAML: {problem}; check indentation and quoting") from None
-    except YAMLError as exc:
-        raise SpecError(f"{path}:1: not valid YAML: {' '.join(str(exc).split())}") from None
+    """The YAML document of a routine file, read as spec files are (same errors, file:line)."""
+    data = read_yaml(path, "routine file")
     if not isinstance(data, dict):
         raise SpecError(f"{path}:1: a routine file must be a mapping with name, countdown_s and items")
     return data
@@ -166,7 +150,7 @@ def _read_yaml_mapping(path: Path) -> Any:
 # --------------------------------------------------------------------------- runner
 
 
-class Phase(str, enum.Enum):
+class Stage(str, enum.Enum):
     COUNTDOWN = "countdown"  # get ready for the next stretch
     ACTIVE = "active"  # the stretch is judged and its hold timed
     SWITCH = "switch"  # one side done: switch sides
@@ -177,7 +161,7 @@ class Phase(str, enum.Enum):
 class Step:
     """Where the routine is now."""
 
-    phase: Phase
+    phase: Stage
     item_index: int  # len(items) once done
     item: PlannedItem | None
     remaining_sides: tuple[str, ...]
@@ -187,13 +171,13 @@ class Step:
     def prompt(self) -> str | None:
         """The banner text for a countdown, a side switch or the end; None while active."""
         count = math.ceil(self.seconds_left - 1e-9)
-        if self.phase is Phase.DONE:
+        if self.phase is Stage.DONE:
             return "All done - well stretched!"
         if self.item is None:
             return None
-        if self.phase is Phase.COUNTDOWN:
+        if self.phase is Stage.COUNTDOWN:
             return f"Get ready: {self.item.name}{_sides_hint(self.item.sides)} - {count}"
-        if self.phase is Phase.SWITCH:
+        if self.phase is Stage.SWITCH:
             side = self.remaining_sides[0] if self.remaining_sides else ""
             return f"Switch sides: now your {side} side - {count}"
         return None
@@ -225,7 +209,7 @@ class RoutineRunner:
     items: list[PlannedItem]
     countdown_s: float
     switch_s: float
-    _phase: Phase = Phase.COUNTDOWN
+    _phase: Stage = Stage.COUNTDOWN
     _index: int = 0
     _remaining: list[str] = field(default_factory=list)
     _clock: _Clock = field(default_factory=_Clock)
@@ -240,12 +224,12 @@ class RoutineRunner:
 
     @property
     def step(self) -> Step:
-        if self._phase is Phase.DONE:
-            return Step(Phase.DONE, len(self.items), None, ())
+        if self._phase is Stage.DONE:
+            return Step(Stage.DONE, len(self.items), None, ())
         item = self.items[self._index]
-        length = self.countdown_s if self._phase is Phase.COUNTDOWN else self.switch_s
+        length = self.countdown_s if self._phase is Stage.COUNTDOWN else self.switch_s
         left = 0.0
-        if self._phase in (Phase.COUNTDOWN, Phase.SWITCH):
+        if self._phase in (Stage.COUNTDOWN, Stage.SWITCH):
             now = self._clock.paused_at_s if self._clock.paused_at_s is not None else self._last_s
             left = max(0.0, length - (now - self._clock.phase_start_s))
         return Step(self._phase, self._index, item, tuple(self._remaining), left)
@@ -261,13 +245,13 @@ class RoutineRunner:
         if not self._started:
             return self.start(t_s)
         self._last_s = t_s
-        if self._clock.paused_at_s is not None or self._phase is Phase.DONE:
+        if self._clock.paused_at_s is not None or self._phase is Stage.DONE:
             return self.step
-        if self._phase in (Phase.COUNTDOWN, Phase.SWITCH):
-            length = self.countdown_s if self._phase is Phase.COUNTDOWN else self.switch_s
+        if self._phase in (Stage.COUNTDOWN, Stage.SWITCH):
+            length = self.countdown_s if self._phase is Stage.COUNTDOWN else self.switch_s
             if t_s - self._clock.phase_start_s >= length:
-                self._enter(Phase.ACTIVE, t_s)
-        if self._phase is Phase.ACTIVE:
+                self._enter(Stage.ACTIVE, t_s)
+        if self._phase is Stage.ACTIVE:
             finished = [side for side in self._remaining if side in done_sides]
             if finished:
                 for side in finished:
@@ -278,9 +262,9 @@ class RoutineRunner:
     def skip(self, t_s: float, side: str | None = None) -> Step:
         """The "next" key: skip a countdown, or leave `side` (default: the next one) unfinished."""
         self._last_s = t_s
-        if self._phase in (Phase.COUNTDOWN, Phase.SWITCH):
-            self._enter(Phase.ACTIVE, t_s)
-        elif self._phase is Phase.ACTIVE:
+        if self._phase in (Stage.COUNTDOWN, Stage.SWITCH):
+            self._enter(Stage.ACTIVE, t_s)
+        elif self._phase is Stage.ACTIVE:
             if side not in self._remaining:
                 side = self._remaining[0]
             self._remaining.remove(side)
@@ -312,16 +296,16 @@ class RoutineRunner:
     def _begin_item(self, index: int, t_s: float) -> None:
         self._index = index
         self._remaining = list(self.items[index].sides)
-        self._enter(Phase.COUNTDOWN if self.countdown_s > 0 else Phase.ACTIVE, t_s)
+        self._enter(Stage.COUNTDOWN if self.countdown_s > 0 else Stage.ACTIVE, t_s)
 
     def _after_side(self, t_s: float) -> None:
         if self._remaining:
-            self._enter(Phase.SWITCH if self.switch_s > 0 else Phase.ACTIVE, t_s)
+            self._enter(Stage.SWITCH if self.switch_s > 0 else Stage.ACTIVE, t_s)
         elif self._index + 1 < len(self.items):
             self._begin_item(self._index + 1, t_s)
         else:
-            self._enter(Phase.DONE, t_s)
+            self._enter(Stage.DONE, t_s)
 
-    def _enter(self, phase: Phase, t_s: float) -> None:
+    def _enter(self, phase: Stage, t_s: float) -> None:
         self._phase = phase
         self._clock.phase_start_s = t_s

@@ -25,18 +25,22 @@ import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
 from posecheck.errors import SpecError
-from posecheck.html_report import FaultMoments, write_html_report
 from posecheck.live.framing import Framing, check_framing, required_landmarks
 from posecheck.live.hud import Notices, RateMeter, display_size, wrap_for_panel
 from posecheck.live.keys import HELP_LINE, Action, action_for_key
 from posecheck.live.reload import FileWatcher
-from posecheck.live.routine import Phase, Plan, PlannedItem, RoutineRunner, Step, load_routine
+from posecheck.live.routine import Plan, PlannedItem, RoutineRunner, Stage, Step, load_routine
 from posecheck.live.window import Display
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
-from posecheck.report import FrameCsvWriter, ReportContext, SummaryBuilder, plot_timeline, write_summary_json
+from posecheck.pose.protocol import Detector
+from posecheck.report.context import ReportContext
+from posecheck.report.csv import FrameCsvWriter
+from posecheck.report.moments import FaultMoments
+from posecheck.report.outputs import finish_run, output_path, run_outputs
+from posecheck.report.summary import SummaryBuilder
 from posecheck.results import Cue, FrameResult, HoldState
-from posecheck.session import Detector, report_context
+from posecheck.session import report_context
 from posecheck.spec import StretchSpec, load_spec
 from posecheck.video.camera import Captured, CaptureState, LatestFrame, SessionClock
 from posecheck.video.frame import Frame
@@ -171,7 +175,7 @@ class _Segment:
         self.csv: FrameCsvWriter | None = None
         self.moments: FaultMoments | None = None  # thumbnails for report.html
         if out_dir is not None and stem is not None:
-            self.csv = FrameCsvWriter(out_dir / f"{stem}.frames.csv", ctx)
+            self.csv = FrameCsvWriter(output_path(out_dir, stem, "csv"), ctx)
             self.moments = FaultMoments(ctx)
 
     def add(self, result: FrameResult, scene: Callable[[], ImageBGR]) -> None:
@@ -197,20 +201,17 @@ class _Segment:
 
     def finish(self, complete: bool, problem: str | None) -> tuple[dict[str, Any], dict[str, Path]]:
         self.close()
-        summary = self.builder.summary(complete=complete, problem=problem)
-        outputs: dict[str, Path] = {}
-        if self.out_dir is not None and self.stem is not None:
-            if self.csv is not None:
-                outputs["csv"] = self.csv.path
-            outputs["summary"] = self.out_dir / f"{self.stem}.summary.json"
-            write_summary_json(outputs["summary"], summary)
-            if len(self.builder.series):
-                outputs["timeline"] = self.out_dir / f"{self.stem}.timeline.png"
-                plot_timeline(outputs["timeline"], self.builder.series, subtitle=f"live: {self.ctx.source}")
-                outputs["report"] = self.out_dir / f"{self.stem}.report.html"
-                thumbnails = self.moments.thumbnails() if self.moments is not None else []
-                write_html_report(outputs["report"], summary, self.builder.series, self.ctx, thumbnails)
-        return summary, outputs
+        if self.out_dir is None or self.stem is None:
+            return self.builder.summary(complete=complete, problem=problem), {}
+        thumbnails = self.moments.thumbnails() if self.moments is not None else []
+        return finish_run(
+            self.builder,
+            run_outputs(self.out_dir, self.stem),
+            complete=complete,
+            problem=problem,
+            thumbnails=thumbnails,
+            subtitle=f"live: {self.ctx.source}",
+        )
 
 
 class _ItemRun:
@@ -339,7 +340,7 @@ class LiveSession:
         self._run: _ItemRun | None = None
         self._item_index = -1
         self._gate_open = False
-        self._last_phase: Phase | None = None
+        self._last_phase: Stage | None = None
         self._paused = False
         self._resume_pending = False
         self._last_t_s = 0.0
@@ -458,7 +459,7 @@ class LiveSession:
 
         framing: Framing | None = None
         run = self._run
-        if step.phase is Phase.ACTIVE and run is not None:
+        if step.phase is Stage.ACTIVE and run is not None:
             result = run.engine.step(pose, t_s, frame.index)
             result, framing = self._gate(run, result, pose, step)
             result = self._side_hint(result, step)
@@ -472,7 +473,7 @@ class LiveSession:
                 framing = check_framing(pose, run.spec, run.needed)
             result = self._waiting_result(frame, pose, step)
             engine_spec = None
-        if step.phase is Phase.DONE and self._done_at_s is None:
+        if step.phase is Stage.DONE and self._done_at_s is None:
             self._done_at_s = now
         self._speak(result, now)
 
@@ -507,7 +508,7 @@ class LiveSession:
     def _sync(self, step: Step, t_s: float) -> Step:
         """Follow the runner: start the Engine of a new item, close the gate on a new side."""
         begins = step.item_index != self._item_index or (
-            step.phase is Phase.ACTIVE and self._last_phase is not Phase.ACTIVE
+            step.phase is Stage.ACTIVE and self._last_phase is not Stage.ACTIVE
         )
         if begins and self.voice is not None:
             self.voice.reset()  # a new stretch or side: its cues are new
@@ -518,7 +519,7 @@ class LiveSession:
                 if step.item_index not in self._runs:
                     self._runs[step.item_index] = self._begin(step.item, step.item_index)
                 self._run = self._runs[step.item_index]
-        if step.phase is Phase.ACTIVE and self._last_phase is not Phase.ACTIVE:
+        if step.phase is Stage.ACTIVE and self._last_phase is not Stage.ACTIVE:
             self._gate_open = False  # each side is framed again before its timer starts
         self._last_phase = step.phase
         return step
@@ -625,9 +626,7 @@ class LiveSession:
         try:
             spec = load_spec(path)
         except SpecError as exc:
-            # Keep coaching with the last good spec; the error stays up until the file is fixed.
-            message = str(exc).replace(str(path), path.name)
-            self.notices.post(key, f"{message} - keeping the last good version", now, None)
+            self._keep_last_good(key, path, exc, now)
             return
         self._good_specs[path] = spec
         self.notices.post(key, f"spec reloaded: {path.name}", now, self.options.notice_s)
@@ -635,13 +634,17 @@ class LiveSession:
         if run is not None and run.item.spec_path == path:
             run.apply_spec(with_hold(spec, run.item.hold_s))
 
+    def _keep_last_good(self, key: str, path: Path, exc: SpecError, now: float) -> None:
+        """Keep coaching with the last good version; the error stays up until the file is fixed."""
+        message = str(exc).replace(str(path), path.name)
+        self.notices.post(key, f"{message} - keeping the last good version", now, None)
+
     def _reload_routine(self, path: Path, now: float) -> None:
         key = f"reload:{path}"
         try:
             plan = load_routine(path)
         except SpecError as exc:
-            message = str(exc).replace(str(path), path.name)
-            self.notices.post(key, f"{message} - keeping the last good version", now, None)
+            self._keep_last_good(key, path, exc, now)
             return
         for item in plan.items:
             self._good_specs.setdefault(item.spec_path, load_spec(item.spec_path))
@@ -721,7 +724,7 @@ class LiveSession:
             return
         scene_wh = output_size(frame.size_wh)
         if self._sink is None:
-            self._video_path = self.options.out_dir / f"{self.options.stem}.annotated.mp4"
+            self._video_path = output_path(self.options.out_dir, self.options.stem, "video")
             self._sink = VideoFileSink(self._video_path, scene_wh, self.stats.source_fps)
         if scene_wh == frame.size_wh:
             scene = frame.image_bgr.copy()

@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ from posecheck import __version__
 from posecheck.errors import OutputError, SourceError
 from posecheck.output import StreamedOutput
 from posecheck.pose.landmarks import LANDMARK_NAMES, NUM_LANDMARKS, Pose
+from posecheck.pose.protocol import Detector
 
 FORMAT_NAME = "posecheck-pose"
 FORMAT_VERSION = 1
@@ -260,17 +261,13 @@ def _output_error(path: Path, exc: OSError) -> OutputError:
     )
 
 
-class _Detector(Protocol):
-    def detect(self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float) -> Pose | None: ...
-
-
 class RecordingDetector:
     """A detector that also writes every answer to a recording: one model run, both outputs.
 
     Frames must come in order from index 0, as every video source yields them.
     """
 
-    def __init__(self, detector: _Detector, writer: PoseRecordingWriter) -> None:
+    def __init__(self, detector: Detector, writer: PoseRecordingWriter) -> None:
         self.detector = detector
         self.writer = writer
         self._index = 0

@@ -62,15 +62,17 @@ def find_spec(name_or_path: str, folder: Path | None = None) -> Path:
     raise SpecError(f"no stretch spec called '{name_or_path}': {hint}")
 
 
-def load_spec(path: Path | str) -> StretchSpec:
-    """Parse and validate one spec file; any problem is a SpecError naming file, key path and line."""
-    path = Path(path)
+def read_yaml(path: Path, what: str) -> Any:
+    """The YAML document of a spec or routine file (ruamel round-trip, so keys keep their lines).
+
+    Any problem is a SpecError naming `what` and the file, or file:line for bad YAML.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError(f"spec file {path} not found") from None
+        raise SpecError(f"{what} {path} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read spec file {path}: {exc}") from None
+        raise SpecError(f"cannot read {what} {path}: {exc}") from None
     yaml = YAML(typ="rt")
     try:
         data = yaml.load(text)
@@ -94,6 +96,13 @@ def load_spec(path: Path | str) -> StretchSpec:
         raise SpecError(
             f"{path}:{line}: not valid YAML: unreadable {reason}; remove control characters"
         ) from None
+    return data
+
+
+def load_spec(path: Path | str) -> StretchSpec:
+    """Parse and validate one spec file; any problem is a SpecError naming file, key path and line."""
+    path = Path(path)
+    data = read_yaml(path, "spec file")
     if not isinstance(data, dict):
         raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
     try:

@@ -349,7 +349,7 @@ class PhaseCondition(_Range):
     hysteresis: float | None = Field(None, ge=0, description="default: 5 deg / 0.03 ratio")
 
 
-class Phase(_Strict):
+class MovePhase(_Strict):
     """A position within a dynamic move, e.g. cat = spine rounded up."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="lower-case id, e.g. cat")
@@ -385,7 +385,7 @@ class StretchSpec(_Strict):
         default_factory=lambda: Hold(target_s=NOMINAL_REPS_HOLD_S),
         description="hold mode (required there): the hold timer; reps mode has none",
     )
-    phases: tuple[Phase, ...] = Field((), description="reps mode: the positions of the move")
+    phases: tuple[MovePhase, ...] = Field((), description="reps mode: the positions of the move")
     cycle: tuple[str, ...] = Field(
         (), description="reps mode: phase ids in order; a rep counts when the last one is reached"
     )
@@ -503,5 +503,5 @@ class StretchSpec(_Strict):
         per_side = self.reps.per_side if self.mode == "reps" and self.reps else self.hold.per_side
         return ("left", "right") if per_side else ("both",)
 
-    def phase(self, phase_id: str) -> Phase:
+    def phase(self, phase_id: str) -> MovePhase:
         return next(p for p in self.phases if p.id == phase_id)

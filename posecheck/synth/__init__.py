@@ -13,7 +13,7 @@ numpy only; the same seed gives the same frames.
 from posecheck.synth.body import ArmAngles, BodyAngles, BodyProportions, LegAngles
 from posecheck.synth.camera import Camera
 from posecheck.synth.noise import Noise
-from posecheck.synth.script import Phase, Scene, Script, SynthClip, SynthFrame, render
+from posecheck.synth.script import Scene, Script, ScriptPhase, SynthClip, SynthFrame, render
 
 __all__ = [
     "ArmAngles",
@@ -22,9 +22,9 @@ __all__ = [
     "Camera",
     "LegAngles",
     "Noise",
-    "Phase",
     "Scene",
     "Script",
+    "ScriptPhase",
     "SynthClip",
     "SynthFrame",
     "render",

@@ -2,7 +2,7 @@
 
 Each fault is a deliberate, clear break of one rule of the bundled spec (well past
 its limit, so the verdict does not depend on noise); each good pose sits well inside
-every limit. tests/test_synth_samples.py checks that the specs judge them so.
+every limit. tests/synth/test_samples.py checks that the specs judge them so.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from posecheck.synth.body import ArmAngles, BodyAngles, BodyProportions, LegAngles
-from posecheck.synth.script import Phase, Script
+from posecheck.synth.script import Script, ScriptPhase
 
 OTHER = {"left": "right", "right": "left"}
 
@@ -151,23 +151,25 @@ def standing_quad_knee_forward(working: str = "left") -> BodyAngles:
 def kneeling_hip_flexor_script(front: str = "left", *, faults: bool = False) -> Script:
     good = kneeling_hip_flexor_good(front)
     if not faults:
-        middle: tuple[Phase, ...] = (Phase("hold", 34.0, good),)
+        middle: tuple[ScriptPhase, ...] = (ScriptPhase("hold", 34.0, good),)
     else:
         middle = (
-            Phase("hold", 8.0, good),
-            Phase(
+            ScriptPhase("hold", 8.0, good),
+            ScriptPhase(
                 "knee past the ankle", 7.0, kneeling_hip_flexor_knee_past_ankle(front), 1.0, "knee-over-ankle"
             ),
-            Phase("hold", 6.0, good, 1.0),
-            Phase("leaning forward", 7.0, kneeling_hip_flexor_leaning_forward(front), 1.0, "torso-upright"),
-            Phase("hold", 6.0, good, 1.0),
+            ScriptPhase("hold", 6.0, good, 1.0),
+            ScriptPhase(
+                "leaning forward", 7.0, kneeling_hip_flexor_leaning_forward(front), 1.0, "torso-upright"
+            ),
+            ScriptPhase("hold", 6.0, good, 1.0),
         )
     return Script(
         (
-            Phase("absent", 0.5, None),
-            Phase("kneel down", 2.5, kneeling_hip_flexor_settling(front)),
+            ScriptPhase("absent", 0.5, None),
+            ScriptPhase("kneel down", 2.5, kneeling_hip_flexor_settling(front)),
             *middle,
-            Phase("absent", 0.5, None),
+            ScriptPhase("absent", 0.5, None),
         )
     )
 
@@ -175,20 +177,22 @@ def kneeling_hip_flexor_script(front: str = "left", *, faults: bool = False) -> 
 def standing_quad_script(working: str = "left", *, faults: bool = False) -> Script:
     good = standing_quad_good(working)
     if not faults:
-        middle: tuple[Phase, ...] = (Phase("hold", 34.0, good),)
+        middle: tuple[ScriptPhase, ...] = (ScriptPhase("hold", 34.0, good),)
     else:
         middle = (
-            Phase("hold", 8.0, good),
-            Phase("arching the back", 7.0, standing_quad_arching(working), 1.0, "spine-neutral"),
-            Phase("hold", 6.0, good, 1.0),
-            Phase("knee swung forward", 7.0, standing_quad_knee_forward(working), 1.0, "thigh-vertical"),
-            Phase("hold", 6.0, good, 1.0),
+            ScriptPhase("hold", 8.0, good),
+            ScriptPhase("arching the back", 7.0, standing_quad_arching(working), 1.0, "spine-neutral"),
+            ScriptPhase("hold", 6.0, good, 1.0),
+            ScriptPhase(
+                "knee swung forward", 7.0, standing_quad_knee_forward(working), 1.0, "thigh-vertical"
+            ),
+            ScriptPhase("hold", 6.0, good, 1.0),
         )
     return Script(
         (
-            Phase("absent", 0.5, None),
-            Phase("catch the foot", 2.5, standing_quad_settling(working)),
+            ScriptPhase("absent", 0.5, None),
+            ScriptPhase("catch the foot", 2.5, standing_quad_settling(working)),
             *middle,
-            Phase("absent", 0.5, None),
+            ScriptPhase("absent", 0.5, None),
         )
     )

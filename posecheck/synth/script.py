@@ -1,6 +1,7 @@
 """Poses over time: a script of phases (enter, hold, a fault, ...) rendered to frames with ground truth.
 
-    script = Script((Phase("absent", 0.5, None), Phase("hold", 30, good), Phase("lean", 6, lean, fault=...)))
+    script = Script((ScriptPhase("absent", 0.5, None), ScriptPhase("hold", 30, good),
+                     ScriptPhase("lean", 6, lean, fault=...)))
     frames = render(script, Scene(view="side-right"), Noise(), fps=30, seed=1)
 
 Each phase eases in from the previous pose over its first `transition_s`, then holds
@@ -29,7 +30,7 @@ BREATH_HZ = 0.2  # about 12 breaths a minute
 
 
 @dataclass(frozen=True)
-class Phase:
+class ScriptPhase:
     """A stretch of the script: hold `angles` for `duration_s` (None: nobody in view)."""
 
     label: str
@@ -50,7 +51,7 @@ class PhaseWindow:
 
 @dataclass(frozen=True)
 class Script:
-    phases: tuple[Phase, ...]
+    phases: tuple[ScriptPhase, ...]
     sway_deg: float = 1.0  # trunk lean breathing in and out
 
     @property
@@ -59,7 +60,7 @@ class Script:
 
     def windows(self) -> list[PhaseWindow]:
         windows, start_s = [], 0.0
-        previous: Phase | None = None
+        previous: ScriptPhase | None = None
         for phase in self.phases:
             blends = previous is not None and previous.angles is not None and phase.angles is not None
             settled_s = start_s + (min(phase.transition_s, phase.duration_s) if blends else 0.0)
@@ -223,12 +224,12 @@ def render(script: Script, scene: Scene, noise: Noise, *, fps: float = 30.0, see
 
 def hold(angles: BodyAngles, duration_s: float, label: str = "hold") -> Script:
     """The simplest script: one pose held still (no sway), for measurement tests."""
-    return Script((Phase(label, duration_s, angles),), sway_deg=0.0)
+    return Script((ScriptPhase(label, duration_s, angles),), sway_deg=0.0)
 
 
-def phases(*items: Phase | Iterable[Phase]) -> tuple[Phase, ...]:
+def phases(*items: ScriptPhase | Iterable[ScriptPhase]) -> tuple[ScriptPhase, ...]:
     """Flatten phases and lists of phases into one tuple."""
-    out: list[Phase] = []
+    out: list[ScriptPhase] = []
     for item in items:
-        out.extend([item] if isinstance(item, Phase) else item)
+        out.extend([item] if isinstance(item, ScriptPhase) else item)
     return tuple(out)

@@ -28,7 +28,8 @@ import numpy.typing as npt
 
 from posecheck.errors import OutputError, PosecheckError, SourceError
 from posecheck.overlay import Overlay
-from posecheck.report import NOT_EVALUATED, VERDICT_CODES
+from posecheck.palette import VIDEO
+from posecheck.report.context import NOT_EVALUATED, VERDICT_CODES
 from posecheck.results import FrameResult, Verdict
 from posecheck.tune.rescore import FAIL_CODES, CodeArray, Range, RuleRescorer, Scored
 from posecheck.tune.specfile import RangeEdit, write_rule_ranges
@@ -50,8 +51,8 @@ SCENE_MAX_HEIGHT_PX = 540
 ROW_HEIGHT_PX = 46
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _CODE = {v: k for k, v in VERDICT_CODES.items()}
-# BGR, as the overlay's palette.
-_GREEN, _RED, _ORANGE, _GREY = (90, 200, 40), (64, 52, 240), (0, 140, 255), (150, 150, 150)
+# BGR: the overlay's meaning colours; greys for the window's own chrome.
+_GREEN, _RED, _ORANGE, _GREY = VIDEO.good, VIDEO.critical, VIDEO.advisory, (150, 150, 150)
 _PANEL_BG, _OUT_OF_POSE, _TEXT, _DIM = (28, 28, 28), (60, 60, 60), (240, 240, 240), (170, 170, 170)
 
 

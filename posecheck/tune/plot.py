@@ -10,20 +10,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from posecheck import palette
 from posecheck.errors import OutputError
-from posecheck.report import DEFAULT_FRAME_INTERVAL_CAP_S
+from posecheck.report.plot import draw_hysteresis, verdict_waiting
+from posecheck.timing import continues_previous, frame_durations_s
 from posecheck.tune.rescore import PASS_CODE, BoolArray, FloatArray, RuleTrace, Scored
 from posecheck.tune.suggest import RuleStats, Suggestion, format_value
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-_COLOR_VALUE = "#263238"
-_COLOR_OUT_OF_POSE = "#b0bec5"
-_COLOR_ALLOWED = "#43a047"
-_COLOR_FAIL = {"critical": "#e53935", "advisory": "#fb8c00"}
-_COLOR_IN_POSE = "#1e88e5"
-_COLOR_SUGGESTED = "#6a1b9a"
+
+_COLOR_VALUE = palette.VALUE
+_COLOR_OUT_OF_POSE = palette.OUT_OF_POSE
+_COLOR_ALLOWED = palette.PASS
+_COLOR_FAIL = palette.FAIL
+_COLOR_IN_POSE = palette.IN_POSE
+_COLOR_SUGGESTED = palette.SUGGESTED
 _PANEL_IN = 2.1
 _HEADER_IN = 0.95
 
@@ -66,9 +69,8 @@ def plot_tune(
     suggestions = suggestions or {}
     suggested_fail_pct = suggested_fail_pct or {}
     t = scored.timestamps_s
-    gaps = np.append(np.diff(t), 0.0) if t.size else t
     # Each frame reaches to the next one (not across a gap in the video).
-    end_s = t + np.where((gaps > 0) & (gaps <= DEFAULT_FRAME_INTERVAL_CAP_S), gaps, 0.0)
+    end_s = t + frame_durations_s(t)
     n_panels = max(1, len(scored.rules))
     height_px = round((_HEADER_IN + _PANEL_IN * n_panels + 0.5) * dpi)
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
@@ -79,7 +81,7 @@ def plot_tune(
     )
     in_pose_spans = _spans(scored.in_pose, t, end_s)
     for ax, trace in zip(axes, scored.rules, strict=False):
-        _panel(ax, scored, trace, stats[trace.rule.id], suggestions.get(trace.rule.id), in_pose_spans)
+        _panel(ax, scored, trace, stats[trace.rule.id], suggestions.get(trace.rule.id), in_pose_spans, end_s)
         pct = suggested_fail_pct.get(trace.rule.id)
         if pct is not None and math.isfinite(pct):
             ax.text(
@@ -100,7 +102,10 @@ def plot_tune(
         Line2D([], [], color=_COLOR_OUT_OF_POSE, linewidth=1.2, label="not in pose (not judged)"),
         Patch(color=_COLOR_IN_POSE, alpha=0.12, label="in pose"),
         Patch(color=_COLOR_ALLOWED, alpha=0.25, label="allowed now"),
-        Line2D([], [], color=_COLOR_FAIL["critical"], linewidth=2.4, label="failing"),
+        Patch(facecolor="none", edgecolor=_COLOR_ALLOWED, hatch="///", label="hysteresis"),
+        Patch(color=palette.WAITING, alpha=0.3, label="waiting min. duration"),
+        Line2D([], [], color=_COLOR_FAIL["critical"], linewidth=2.4, label="failing, critical"),
+        Line2D([], [], color=_COLOR_FAIL["advisory"], linewidth=2.4, label="failing, advisory"),
         Line2D([], [], color=_COLOR_FAIL["critical"], marker="v", linestyle="none", label="starts failing"),
         Line2D([], [], color=_COLOR_ALLOWED, marker="^", linestyle="none", label="passes again"),
     ]
@@ -109,7 +114,7 @@ def plot_tune(
     fig.legend(
         handles=legend,
         loc="outside lower center",
-        ncols=len(legend),
+        ncols=math.ceil(len(legend) / 2),  # two rows: every entry fits the width
         frameon=False,
         fontsize=9,
         handlelength=1.6,
@@ -130,6 +135,7 @@ def _panel(
     stats: RuleStats,
     suggestion: Suggestion | None,
     in_pose_spans: list[tuple[float, float]],
+    frame_end_s: FloatArray,
 ) -> None:
     rule, unit = trace.rule, trace.unit
     t, values, in_pose = scored.timestamps_s, trace.values, scored.in_pose
@@ -160,12 +166,19 @@ def _panel(
     for bound in (rule.min, rule.max):
         if bound is not None:
             ax.axhline(bound, color=_COLOR_ALLOWED, linewidth=1.0)
+    hysteresis = scored.spec.hysteresis_for(rule)
+    draw_hysteresis(ax, rule.min, rule.max, hysteresis)
+    passing = trace.verdicts == PASS_CODE
+    waiting = in_pose & verdict_waiting(values, passing, trace.failing, rule.min, rule.max, hysteresis)
+    for start_s, stop_s in _spans(waiting, t, frame_end_s):
+        ax.axvspan(start_s, stop_s, color=palette.WAITING, alpha=0.3, linewidth=0)
     if suggestion is not None:
         for bound in suggestion.range:
             if bound is not None:
                 ax.axhline(bound, color=_COLOR_SUGGESTED, linewidth=1.4, linestyle="--")
 
-    gap = np.append(False, np.diff(t) > DEFAULT_FRAME_INTERVAL_CAP_S)
+    gap = ~continues_previous(t)
+    gap[:1] = False
 
     def line(mask: BoolArray, **style: object) -> None:
         y = np.where(mask, values, np.nan)
@@ -210,5 +223,5 @@ def _panel(
         color="#37474f",
         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 2},
     )
-    ax.grid(color="#e6e6e6", linewidth=0.6)
+    ax.grid(color=palette.GRID, linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from posecheck.checks.engine import Engine, judged_value
 from posecheck.checks.rules import RuleTracker
 from posecheck.pose.recording import RecordedFrame
-from posecheck.report import NOT_EVALUATED, VERDICT_CODES
+from posecheck.report.context import NOT_EVALUATED, VERDICT_CODES
 from posecheck.results import FrameResult, Measurement, Verdict
 from posecheck.spec.model import Rule, StretchSpec
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posecheck.report import DEFAULT_FRAME_INTERVAL_CAP_S
+from posecheck.timing import continues_previous
 from posecheck.tune.rescore import FloatArray, RuleTrace, Scored
 
 # The measurement error floor per unit: a margin is never smaller.
@@ -102,7 +102,7 @@ def jitter_sigma(scored: Scored, trace: RuleTrace) -> float:
     """
     ok = scored.in_pose & np.isfinite(trace.values)
     t = scored.timestamps_s
-    pairs = ok[1:] & ok[:-1] & (np.diff(t) <= DEFAULT_FRAME_INTERVAL_CAP_S)
+    pairs = ok[1:] & ok[:-1] & continues_previous(t)[1:]
     steps = np.diff(trace.values)[pairs]
     if steps.size < 2:
         return math.nan

@@ -17,6 +17,7 @@ import numpy as np
 
 from posecheck.errors import OutputError
 from posecheck.pose.recording import RecordedFrame
+from posecheck.report.outputs import output_path
 from posecheck.spec.model import StretchSpec
 from posecheck.tune.plot import plot_tune
 from posecheck.tune.rescore import FAIL_CODES, RuleRescorer, Scored, score_recording
@@ -92,7 +93,10 @@ def write_outputs(result: TuneResult, out_dir: Path, stem: str) -> dict[str, Pat
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
-    outputs = {"plot": out_dir / f"{stem}.tune.png", "table": out_dir / f"{stem}.tune.csv"}
+    outputs = {
+        "plot": output_path(out_dir, stem, "tune plot"),
+        "table": output_path(out_dir, stem, "tune table"),
+    }
     plot_tune(outputs["plot"], result.scored, result.stats, result.suggestions, result.suggested_fail_pct)
     write_csv(outputs["table"], table_rows(result))
     result.outputs.update(outputs)

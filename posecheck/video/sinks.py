@@ -8,8 +8,7 @@ import queue
 import threading
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
-from typing import TypeVar, cast
+from typing import cast
 
 import av
 import av.container
@@ -19,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.errors import OutputError
+from posecheck.output import StreamedOutput
 
 # 90 kHz is the usual video clock: fine enough that any real frame rate keeps its timing.
 _TIME_BASE = Fraction(1, 90_000)
@@ -29,8 +29,6 @@ _ENCODE_QUEUE_FRAMES = 8
 _POLL_S = 0.05
 # MP4 and friends take `movflags`; putting the index first lets browsers start playing at once.
 _FASTSTART_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
-
-_SinkT = TypeVar("_SinkT", bound="VideoFileSink")
 
 
 def output_size(size_wh: tuple[int, int], max_long_side: int = 1280) -> tuple[int, int]:
@@ -59,7 +57,7 @@ class _Close:
     """Queue marker: flush the encoder and close the file."""
 
 
-class VideoFileSink:
+class VideoFileSink(StreamedOutput):
     """Writes BGR frames to an H.264 (yuv420p, CRF 23) MP4 at their given timestamps.
 
     Encoding and muxing run in a background thread. Use as a context manager:
@@ -174,22 +172,6 @@ class VideoFileSink:
             with contextlib.suppress(OSError):
                 self.path.unlink()
         self._raise_if_failed()
-
-    def __enter__(self: _SinkT) -> _SinkT:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-            return
-        # Already failing: finish the file, but let the original exception speak.
-        with contextlib.suppress(OutputError):
-            self.close()
 
     def _put(self, item: tuple[npt.NDArray[np.uint8], int] | _Close) -> None:
         """Queue for the encoder, waiting while it catches up; fail if it has died."""

@@ -45,3 +45,10 @@ def footage_poses(footage_dir: Path, model_path: Path) -> Callable[[str], Frames
         return cache[relative]
 
     return get
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that run the pose model on footage are slow (`pytest -m "not slow"` leaves them out)."""
+    for item in items:
+        if "footage_poses" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 
 from posecheck.checks.engine import Engine
-from posecheck.overlay import CueMarkerAnnotator, Overlay, Palette, SkeletonAnnotator
+from posecheck.overlay import CueMarkerAnnotator, Overlay, SkeletonAnnotator
+from posecheck.palette import Palette
 from posecheck.pose.landmarks import Pose
 from posecheck.results import FrameResult, Severity, Verdict
 from posecheck.spec import find_spec, load_spec

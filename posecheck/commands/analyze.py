@@ -1,0 +1,132 @@
+"""`posecheck analyze INPUT --stretch ID`: judge a video, a pose recording, a photo or a folder of photos.
+
+posecheck analyze clip.mp4 --stretch ID                 # annotated video, CSV, summary, timeline, report
+posecheck analyze clip.pose.jsonl --stretch ID          # the same without the model (no pictures)
+posecheck analyze clip.mp4 --stretch ID --save-pose     # and the pose recording, from one model run
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from posecheck.commands.common import (
+    FrameProgress,
+    end_of_run,
+    judging_options,
+    model_options,
+    print_outputs,
+    resolve_model_arg,
+)
+
+
+def register(commands: Any) -> None:
+    analyze = commands.add_parser(
+        "analyze",
+        help="judge a recorded video, a photo or a folder of photos",
+        description="Judge a recorded stretch against a spec. A video gives an annotated H.264 video, "
+        "a per-frame CSV, a JSON summary and a timeline plot; photos give annotated photos and "
+        "their verdicts (no hold timer).",
+    )
+    analyze.add_argument(
+        "input", help="video file, pose recording (.pose.jsonl, no model needed), photo, or folder of photos"
+    )
+    judging_options(analyze)
+    analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    analyze.add_argument(
+        "--save-pose",
+        action="store_true",
+        help="also save the landmarks to OUT/NAME.pose.jsonl, to re-score later without the model",
+    )
+    analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
+    model_options(analyze)
+    analyze.set_defaults(run=run_analyze)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from posecheck.pose.detector import PoseDetector
+    from posecheck.pose.recording import RecordingDetector, is_recording_path
+    from posecheck.report.text import format_photos, format_summary
+    from posecheck.session import analyze_photos, analyze_video
+    from posecheck.spec import find_spec, load_spec
+    from posecheck.video.sources import ImageSource, open_source
+
+    if is_recording_path(args.input):
+        return run_analyze_recording(args)
+    spec = load_spec(find_spec(args.stretch))
+    model_path = resolve_model_arg(args)
+    out_dir = Path(args.out)
+    with open_source(args.input) as source:
+        photos = isinstance(source, ImageSource)
+        with (
+            PoseDetector(model_path, mode="image" if photos else "video") as detector,
+            FrameProgress(source, args.quiet) as bar,
+            pose_writer_for(args, source, model_path, out_dir) as pose_writer,
+        ):
+            if isinstance(source, ImageSource):
+                result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
+            else:
+                recorder = detector if pose_writer is None else RecordingDetector(detector, pose_writer)
+                result = analyze_video(
+                    source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
+                )
+                if pose_writer is not None:
+                    result.outputs["pose recording"] = pose_writer.path
+    if not args.quiet:
+        print(format_photos(result.summary) if photos else format_summary(result.summary))
+        print_outputs(result.outputs)
+        if photos:
+            print(f"       {len(result.photo_results)} annotated photo(s) in {out_dir}")
+    return end_of_run(
+        interrupted=result.interrupted,
+        damage=f"{args.input} is truncated or damaged ({source.problem})" if source.truncated else None,
+        person_found=result.person_found,
+        source=args.input,
+        kept_partial=f"partial results written to {out_dir}",
+        kept_damaged=f"the results in {out_dir} cover the frames that could be read",
+    )
+
+
+def run_analyze_recording(args: argparse.Namespace) -> int:
+    """`posecheck analyze REC.pose.jsonl --stretch ID`: the engine on recorded landmarks, no model."""
+    from posecheck.pose.recording import open_recording
+    from posecheck.report.text import format_summary
+    from posecheck.session import analyze_recording
+    from posecheck.spec import find_spec, load_spec
+
+    spec = load_spec(find_spec(args.stretch))
+    out_dir = Path(args.out)
+    with open_recording(args.input) as recording, FrameProgress(recording, args.quiet) as bar:
+        result = analyze_recording(recording, spec, out_dir, progress=bar.step)
+    if not args.quiet:
+        print(format_summary(result.summary))
+        print_outputs(result.outputs)
+        print("       (no annotated video or fault pictures: a pose recording holds landmarks, not pictures)")
+    return end_of_run(
+        interrupted=result.interrupted,
+        damage=recording.problem if recording.truncated else None,
+        person_found=result.person_found,
+        source=args.input,
+        kept_partial=f"partial results written to {out_dir}",
+        kept_damaged=f"the results in {out_dir} cover those frames",
+    )
+
+
+def pose_writer_for(
+    args: argparse.Namespace, source: Any, model_path: Path, out_dir: Path
+) -> contextlib.AbstractContextManager[Any]:
+    """For `analyze --save-pose`: a writer of OUT/NAME.pose.jsonl, or None when not asked (or photos)."""
+    from posecheck.pose.recording import PoseRecordingWriter
+    from posecheck.report.outputs import output_path
+    from posecheck.session import recording_header
+
+    if not getattr(args, "save_pose", False):
+        return contextlib.nullcontext(None)
+    if not source.is_video:
+        print("posecheck: --save-pose records videos only; photos are not recorded", file=sys.stderr)
+        return contextlib.nullcontext(None)
+    path = output_path(out_dir, source.name, "pose recording")
+    return PoseRecordingWriter(path, recording_header(source, model_path))

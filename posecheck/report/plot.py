@@ -1,0 +1,350 @@
+"""The timeline plot (PNG): verdicts, in pose, working side, measurements against their
+allowed bands and hold timers over time."""
+
+from __future__ import annotations
+
+import math
+import os
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from posecheck import palette
+from posecheck.report.context import HOLD_STATE_CODES, NOT_EVALUATED, VERDICT_CODES, output_error, readable
+from posecheck.report.series import BoolArray, FloatArray, SeriesRecorder, code_runs
+from posecheck.results import HoldState, Verdict
+from posecheck.timing import MAX_FRAME_GAP_S, continues_previous, frame_durations_s
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+_FAIL_LOW: Final = VERDICT_CODES[Verdict.FAIL_LOW]
+_FAIL_HIGH: Final = VERDICT_CODES[Verdict.FAIL_HIGH]
+_UNKNOWN: Final = VERDICT_CODES[Verdict.UNKNOWN]
+_DONE: Final = HOLD_STATE_CODES[HoldState.DONE]
+_BAND_ROW_IN: Final = 0.30
+_MEASURE_PANEL_IN: Final = 1.45
+_HOLD_PANEL_IN: Final = 1.6
+
+
+def _draw_band(
+    ax: Axes,
+    row: float,
+    runs: tuple[npt.NDArray[Any], FloatArray, FloatArray],
+    colors: dict[int, str],
+    labels: dict[int, str] | None = None,
+    min_label_s: float = 0.0,
+) -> None:
+    run_codes, starts_s, ends_s = runs
+    for code, color in colors.items():
+        mine = run_codes == code
+        if not mine.any():
+            continue
+        # One collection per colour: a flickering hour has tens of thousands of runs.
+        xranges = list(zip(starts_s[mine].tolist(), (ends_s - starts_s)[mine].tolist(), strict=True))
+        ax.broken_barh(xranges, (row - 0.38, 0.76), facecolors=color, linewidth=0)
+        if not labels or code not in labels:
+            continue
+        wide = mine & (ends_s - starts_s >= min_label_s)
+        for start_s, end_s in zip(starts_s[wide].tolist(), ends_s[wide].tolist(), strict=True):
+            ax.text(
+                (start_s + end_s) / 2,
+                row,
+                labels[code],
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white",
+                fontweight="bold",
+            )
+
+
+def _runs(mask: BoolArray, t: FloatArray, end_s: FloatArray) -> list[tuple[float, float]]:
+    """(start_s, end_s) of each run of True frames."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(float(t[a]), float(end_s[b])) for a, b in zip(starts, stops, strict=True)]
+
+
+def _with_gaps(t: FloatArray, y: FloatArray, continues: BoolArray) -> tuple[FloatArray, FloatArray]:
+    """Insert NaN where frames do not continue, so lines are not drawn across gaps."""
+    gaps = np.flatnonzero(~continues[1:]) + 1
+    return np.insert(t, gaps, np.nan), np.insert(y, gaps, np.nan)
+
+
+def plot_timeline(
+    path_png: str | os.PathLike[str],
+    series: SeriesRecorder,
+    *,
+    subtitle: str | None = None,
+    frame_interval_cap_s: float = MAX_FRAME_GAP_S,
+    width_px: int = 1200,
+    dpi: int = 100,
+) -> tuple[int, int]:
+    """Draw verdicts, in-pose, side, measurements and hold timers over time; returns (w, h) px."""
+    # Imported here so CSV/JSON-only runs do not pay for matplotlib's import.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    ctx = series.ctx
+    t = series.timestamps_s
+    dt = frame_durations_s(t, frame_interval_cap_s)
+    end_s = t + dt
+    continues = continues_previous(t, frame_interval_cap_s)
+    in_pose = series.in_pose
+
+    n_band_rows = len(ctx.rule_ids) + 2
+    span_s = float(end_s[-1] - t[0]) if t.size else 0.0
+    # Text inside a bar only where it fits: about 3% of the width at 1200 px.
+    min_label_s = max(1.0, 0.03 * span_s)
+    heights_in = [
+        _BAND_ROW_IN * n_band_rows + 0.25,
+        *([_MEASURE_PANEL_IN] * len(ctx.measure_ids)),
+        _HOLD_PANEL_IN,
+    ]
+    # About 7.6 px per character at 10.5 pt, starting where the axes start (~200 px in).
+    subtitle_lines = textwrap.wrap(subtitle or "", width=max(40, int((width_px - 220) / 7.6)))
+    title_in = 0.45 + 0.2 * len(subtitle_lines)
+    legend_in = 0.35
+    height_px = round((sum(heights_in) + title_in + legend_in + 0.45) * dpi)
+    # Pixel sizes are chosen first so the PNG is exactly width_px x height_px.
+    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)  # explicit Agg: no pyplot, no global backend switch
+    axes = fig.subplots(len(heights_in), 1, sharex=True, gridspec_kw={"height_ratios": heights_in})
+    band_ax, measure_axes, hold_ax = axes[0], list(axes[1:-1]), axes[-1]
+
+    fig.suptitle(f"{ctx.stretch_name} — {ctx.source}", fontsize=13, fontweight="bold")
+    if subtitle_lines:
+        # Above the legend, which sits on top of the band panel.
+        band_ax.set_title("\n".join(subtitle_lines), loc="left", fontsize=10.5, pad=44)
+
+    # Stretches without frames (dropped or missing video) are hatched on every panel.
+    gap_starts = np.flatnonzero(~continues[1:])
+    for ax in axes:
+        for i in gap_starts:
+            ax.axvspan(end_s[i], t[i + 1], facecolor="none", edgecolor="#cfd8dc", hatch="///", linewidth=0)
+
+    # Bands, top to bottom: rules, in pose, working side.
+    side_names = series.side_names
+    side_colors = {i: palette.SIDES[i % len(palette.SIDES)] for i in range(len(side_names))}
+    row_labels: list[str] = []
+    for j, rid in enumerate(ctx.rule_ids):
+        codes = np.where(in_pose, series.verdict_codes[:, j], NOT_EVALUATED)
+        fail_color = palette.FAIL[ctx.rule_severity[rid]]
+        colors = {
+            VERDICT_CODES[Verdict.PASS]: palette.PASS,
+            _FAIL_LOW: fail_color,
+            _FAIL_HIGH: fail_color,
+            _UNKNOWN: palette.UNKNOWN,
+        }
+        # "low"/"high" inside a fail bar says which way to correct.
+        _draw_band(
+            band_ax,
+            j,
+            code_runs(codes, t, end_s, continues),
+            colors,
+            {_FAIL_LOW: "low", _FAIL_HIGH: "high"},
+            min_label_s=min_label_s,
+        )
+        marker = " (!)" if ctx.is_critical(rid) else ""
+        row_labels.append(readable(rid) + marker)
+    pose_codes = np.where(in_pose, 2, np.where(series.person, 1, 0))
+    pose_row = len(ctx.rule_ids)
+    _draw_band(
+        band_ax,
+        pose_row,
+        code_runs(pose_codes, t, end_s, continues),
+        {2: palette.IN_POSE, 1: palette.PERSON},
+    )
+    row_labels.append("in pose")
+    side_row = pose_row + 1
+    _draw_band(
+        band_ax,
+        side_row,
+        code_runs(series.side_codes, t, end_s, continues),
+        side_colors,
+        dict(enumerate(side_names)),
+        min_label_s=min_label_s,
+    )
+    row_labels.append("working side")
+    band_ax.set_yticks(range(n_band_rows), row_labels)
+    band_ax.set_ylim(n_band_rows - 0.5, -0.5)
+    band_ax.tick_params(axis="y", length=0)
+    band_ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+    band_ax.set_axisbelow(True)
+    for spine in ("top", "right", "left"):
+        band_ax.spines[spine].set_visible(False)
+    legend = [
+        Patch(color=palette.PASS, label="pass"),
+        Patch(color=palette.FAIL["critical"], label="fail, critical (!)"),
+        Patch(color=palette.FAIL["advisory"], label="fail, advisory"),
+        Patch(color=palette.UNKNOWN, label="not visible"),
+        Patch(color=palette.IN_POSE, label="in pose"),
+        Patch(color=palette.PERSON, label="person, not in pose"),
+        Patch(facecolor="none", edgecolor=palette.OUT_OF_POSE, hatch="///", label="no frames"),
+        Patch(facecolor="none", edgecolor=palette.PASS, hatch="///", label="hysteresis"),
+        Patch(color=palette.WAITING, alpha=0.3, label="waiting min. duration"),
+    ]
+    band_ax.legend(
+        handles=legend,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=math.ceil(len(legend) / 2),  # two rows: every entry fits the width
+        frameon=False,
+        fontsize=9,
+        handlelength=1.2,
+        columnspacing=1.2,
+    )
+
+    # One panel per measurement, its allowed range(s) shaded.
+    for ax, (j, mid) in zip(measure_axes, enumerate(ctx.measure_ids), strict=True):
+        values = series.values[:, j]
+        unit = ctx.measure_units[mid]
+        ranges = [ctx.allowed_range(rid) for rid in ctx.rule_ids if ctx.rule_measure.get(rid) == mid]
+        limits = [v for lo_hi in ranges for v in lo_hi if v is not None]
+        finite = values[np.isfinite(values)]
+        data = np.concatenate([finite, np.asarray(limits, dtype=np.float64)])
+        low, high = (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)
+        pad = 0.12 * (high - low) if high > low else max(1.0, abs(high) * 0.1)
+        y_min, y_max = low - pad, high + pad
+        for lo, hi in ranges:
+            ax.axhspan(
+                y_min if lo is None else lo,
+                y_max if hi is None else hi,
+                color=palette.PASS,
+                alpha=0.13,
+                linewidth=0,
+            )
+            for limit in (lo, hi):
+                if limit is not None:
+                    ax.axhline(limit, color=palette.PASS, linewidth=0.8, linestyle="--")
+        # Each rule's hysteresis band, and the frames where its verdict waits out the minimum
+        # duration: a value inside the band with a failing verdict is not a contradiction.
+        for rid in (r for r in ctx.rule_ids if ctx.rule_measure.get(r) == mid):
+            lo, hi = ctx.allowed_range(rid)
+            hysteresis = ctx.rule_hysteresis.get(rid, 0.0)
+            draw_hysteresis(ax, lo, hi, hysteresis)
+            codes = series.verdict_codes[:, ctx.rule_ids.index(rid)]
+            passing = codes == VERDICT_CODES[Verdict.PASS]
+            failing = (codes == _FAIL_LOW) | (codes == _FAIL_HIGH)
+            waiting = in_pose & verdict_waiting(values, passing, failing, lo, hi, hysteresis)
+            for start_s, stop_s in _runs(waiting, t, end_s):
+                ax.axvspan(start_s, stop_s, color=palette.WAITING, alpha=0.3, linewidth=0)
+        # Out-of-pose values are faint: they are not judged.
+        ax.plot(*_with_gaps(t, values, continues), color=palette.OUT_OF_POSE, linewidth=1.0)
+        in_pose_values = np.where(in_pose, values, np.nan)
+        ax.plot(*_with_gaps(t, in_pose_values, continues), color=palette.VALUE, linewidth=1.6)
+        # Failing stretches in the rule's colour, critical drawn last so it wins.
+        rules_here = [rid for rid in ctx.rule_ids if ctx.rule_measure.get(rid) == mid]
+        for rid in sorted(rules_here, key=ctx.is_critical):
+            codes = series.verdict_codes[:, ctx.rule_ids.index(rid)]
+            fail = in_pose & ((codes == _FAIL_LOW) | (codes == _FAIL_HIGH))
+            # Keep each failing run joined to its neighbours so short faults stay visible.
+            fail_values = np.where(fail, values, np.nan)
+            ax.plot(
+                *_with_gaps(t, fail_values, continues),
+                color=palette.FAIL[ctx.rule_severity[rid]],
+                linewidth=2.2,
+            )
+        ax.set_ylim(y_min, y_max)
+        label = series.measure_labels.get(mid, readable(mid))
+        ax.set_title(f"{label} ({unit})", loc="left", fontsize=10, pad=3)
+        ax.grid(color=palette.GRID, linewidth=0.6)
+        ax.spines[["top", "right"]].set_visible(False)
+
+    # Hold timers, one line per side.
+    for k, side in enumerate(ctx.sides):
+        held = series.held_s[:, k]
+        if np.isfinite(held).any():
+            ax_t, ax_y = _with_gaps(t, held, continues)
+            hold_ax.plot(ax_t, ax_y, color=side_colors[k], linewidth=2.0, label=side)
+            done = np.flatnonzero(series.hold_state_codes[:, k] == _DONE)
+            if done.size:
+                hold_ax.plot(
+                    t[done[0]],
+                    held[done[0]],
+                    marker="*",
+                    markersize=14,
+                    color=side_colors[k],
+                    clip_on=False,
+                )
+    targets = set(series.hold_targets_s.values()) or {ctx.hold_target_s}
+    for target_s in targets:
+        hold_ax.axhline(target_s, color=palette.TARGET, linewidth=1.0, linestyle="--")
+    top_s = max(targets) if max(targets) > 0 else 1.0
+    # A little below zero, so a timer that never started is visible above the axis.
+    hold_ax.set_ylim(-0.04 * top_s, 1.12 * top_s)
+    hold_ax.set_title("hold timer (s), target dashed", loc="left", fontsize=10, pad=3)
+    if hold_ax.get_legend_handles_labels()[0]:
+        hold_ax.legend(
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=9,
+            frameon=False,
+            ncols=len(ctx.sides),
+            borderaxespad=0.0,
+        )
+    hold_ax.grid(color=palette.GRID, linewidth=0.6)
+    hold_ax.spines[["top", "right"]].set_visible(False)
+    hold_ax.set_xlabel("time (s)")
+    if t.size:
+        hold_ax.set_xlim(float(t[0]), float(end_s[-1]))
+    else:
+        hold_ax.set_xlim(0.0, 1.0)
+        band_ax.text(
+            0.5,
+            0.5,
+            "no frames analysed",
+            transform=band_ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color="#607d8b",
+        )
+
+    path = Path(path_png)
+    try:
+        fig.savefig(path, dpi=dpi, format="png")
+    except OSError as exc:
+        raise output_error(path, "timeline plot", exc) from exc
+    # The Figure was never registered with pyplot, so dropping it frees it; nothing global to close.
+    return width_px, height_px
+
+
+def draw_hysteresis(ax: Axes, low: float | None, high: float | None, hysteresis: float) -> None:
+    """The band just inside each limit where a failing value still fails (it must come back
+    further in to pass again), hatched in the allowed colour."""
+    if hysteresis <= 0:
+        return
+    bands = []
+    if low is not None:
+        bands.append((low, low + hysteresis))
+    if high is not None:
+        bands.append((high - hysteresis, high))
+    for start, stop in bands:
+        ax.axhspan(start, stop, facecolor="none", edgecolor=palette.PASS, hatch="///", linewidth=0, alpha=0.7)
+
+
+def verdict_waiting(
+    values: FloatArray,
+    passing: BoolArray,
+    failing: BoolArray,
+    low: float | None,
+    high: float | None,
+    hysteresis: float,
+) -> BoolArray:
+    """Frames where the value already says the other verdict but the rule's minimum duration
+    has not passed yet: outside the range while still passing, or back inside (beyond the
+    hysteresis band) while still failing."""
+    lo = -math.inf if low is None else low
+    hi = math.inf if high is None else high
+    seen = np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        outside = seen & ((values < lo) | (values > hi))
+        clear = seen & (values >= lo + hysteresis) & (values <= hi - hysteresis)
+    result: BoolArray = (outside & passing) | (clear & failing)
+    return result

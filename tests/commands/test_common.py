@@ -1,0 +1,90 @@
+"""What every command shares: one exit-code table, one end-of-run triage, no import cycle."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+from support.paths import REPO_DIR
+
+from posecheck.commands.common import ExitCode, end_of_run
+from posecheck.errors import ModelError, OutputError, PosecheckError, SourceError, SpecError
+
+
+def test_every_error_exits_with_its_code_from_the_one_table() -> None:
+    assert {
+        PosecheckError: ExitCode.FAILED,
+        SpecError: ExitCode.INVALID_SPEC,
+        SourceError: ExitCode.BAD_INPUT,
+        ModelError: ExitCode.NO_MODEL,
+        OutputError: ExitCode.CANNOT_WRITE,
+    } == {
+        error: ExitCode(error.exit_code)
+        for error in (PosecheckError, SpecError, SourceError, ModelError, OutputError)
+    }
+    assert len({int(code) for code in ExitCode}) == len(ExitCode)  # no two meanings share a code
+    assert (ExitCode.OK, ExitCode.NO_PERSON, ExitCode.INTERRUPTED) == (0, 2, 130)
+
+
+@pytest.mark.parametrize(
+    ("ending", "code", "message"),
+    [
+        ({}, ExitCode.OK, ""),
+        (
+            {"person_found": False, "source": "clip.mp4"},
+            ExitCode.NO_PERSON,
+            "posecheck: no person found in clip.mp4",
+        ),
+        ({"person_found": False}, ExitCode.NO_PERSON, "posecheck: no person found"),
+        (
+            {
+                "damage": "clip.mp4 is truncated",
+                "kept_damaged": "the CSV covers what was read",
+                "person_found": False,
+            },
+            ExitCode.BAD_INPUT,
+            "posecheck: error: clip.mp4 is truncated; the CSV covers what was read",
+        ),
+        (
+            {
+                "interrupted": True,
+                "damage": "clip.mp4 is truncated",
+                "kept_partial": "partial results in out/",
+            },
+            ExitCode.INTERRUPTED,
+            "posecheck: interrupted: partial results in out/",
+        ),
+    ],
+)
+def test_end_of_run_says_the_most_important_thing_once(
+    ending: dict[str, object], code: ExitCode, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert end_of_run(**ending) is code  # type: ignore[arg-type]
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == message
+
+
+def test_no_import_cycle_and_nothing_imports_the_entry_point() -> None:
+    run = subprocess.run(
+        [sys.executable, str(REPO_DIR / "tools" / "import_cycles.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout
+    importers = []
+    for path in (REPO_DIR / "posecheck").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            if "posecheck.cli" in names:
+                importers.append(path.name)
+    assert importers == ["__main__.py"]
