@@ -20,8 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
-        parser.print_help()
-        return ExitCode.OK
+        # No command is a usage error (scripts must notice), with the help to fix it.
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
     try:
         return int(args.run(args))
     except PosecheckError as exc:

@@ -36,4 +36,4 @@ class OutputError(PosecheckError):
 class HistoryError(PosecheckError):
     """The session history database cannot be used (damaged, not a history, newer, locked)."""
 
-    exit_code = 7
+    exit_code = 8

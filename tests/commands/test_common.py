@@ -26,7 +26,8 @@ def test_every_error_exits_with_its_code_from_the_one_table() -> None:
         for error in (PosecheckError, SpecError, SourceError, ModelError, OutputError, HistoryError)
     }
     assert len({int(code) for code in ExitCode}) == len(ExitCode)  # no two meanings share a code
-    assert (ExitCode.OK, ExitCode.NO_PERSON, ExitCode.INTERRUPTED) == (0, 2, 130)
+    assert (ExitCode.OK, ExitCode.USAGE, ExitCode.NO_PERSON, ExitCode.INTERRUPTED) == (0, 2, 7, 130)
+    assert ExitCode.TERMINATED == 143
 
 
 @pytest.mark.parametrize(

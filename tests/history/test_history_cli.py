@@ -206,7 +206,7 @@ def test_a_damaged_history_is_one_line_and_its_exit_code(tmp_path: Path) -> None
         ),
     ):
         code, _, err = _cli(*args)
-        assert code == 7, err
+        assert code == 8, err
         lines = err.strip().splitlines()
         assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in err
     assert bad.read_bytes() == before

@@ -127,7 +127,7 @@ def _assert_one_line_and_untouched(
 ) -> None:
     message = str(error.value)
     assert "\n" not in message and str(path) in message
-    assert error.value.exit_code == 7
+    assert error.value.exit_code == 8
     assert path.read_bytes() == before  # never replaced or repaired
     assert not Path(str(path) + "-wal").exists() or Path(str(path) + "-wal").stat().st_size == 0
 
