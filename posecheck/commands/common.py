@@ -29,6 +29,7 @@ class ExitCode(enum.IntEnum):
     NO_PERSON = 7
     HISTORY_UNUSABLE = HistoryError.exit_code  # the history database is damaged, newer or locked
     INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2
+    BROKEN_PIPE = 141  # the output's reader closed it (`| head`): 128 + SIGPIPE, as shell tools
     TERMINATED = 143  # SIGTERM: 128 + 15; outputs closed and marked partial as for Ctrl-C
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -90,3 +91,22 @@ def test_no_import_cycle_and_nothing_imports_the_entry_point() -> None:
             if "posecheck.cli" in names:
                 importers.append(path.name)
     assert importers == ["__main__.py"]
+
+
+def test_a_closed_output_pipe_stops_quietly() -> None:
+    """`posecheck specs | head -1`: the reader is gone before the list is written."""
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)  # every write now fails with EPIPE (Python ignores SIGPIPE)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "posecheck", "specs"],
+            stdout=write_fd,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO_DIR,
+            timeout=120,
+        )
+    finally:
+        os.close(write_fd)
+    assert result.returncode == ExitCode.BROKEN_PIPE == 141
+    assert result.stderr == ""
