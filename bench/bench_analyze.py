@@ -20,14 +20,13 @@ import time
 from itertools import islice
 from pathlib import Path
 
+from _clips import DEFAULT_CLIP
+
 from posecheck.pose.detector import PoseDetector
 from posecheck.pose.model import resolve_model
 from posecheck.session import StageTimes, analyze_video
 from posecheck.spec import find_spec, load_spec
 from posecheck.video.sources import FrameSource, open_source
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CLIP = REPO.parent / "shared/data/footage/low_lunge/fitbod_kneeling-hip-flexor.mp4"
 
 
 class _FirstFrames(FrameSource):

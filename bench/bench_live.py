@@ -21,6 +21,8 @@ import sys
 from itertools import islice
 from pathlib import Path
 
+from _clips import SHARED
+
 from posecheck.live.routine import plan_for_spec
 from posecheck.live.session import LiveOptions, LiveSession, LiveStats
 from posecheck.live.window import HeadlessDisplay
@@ -30,8 +32,7 @@ from posecheck.spec import find_spec, load_spec
 from posecheck.video.camera import FileAsCamera, LatestFrame, SessionClock
 from posecheck.video.sources import open_source
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CLIP = REPO.parent / "shared/data/footage/quad_stretch/traj_prone-quad-stretch_vertical.mp4"
+DEFAULT_CLIP = SHARED / "data/footage/quad_stretch/traj_prone-quad-stretch_vertical.mp4"
 
 
 def bare_inference_ms(clip: Path, model: Path, frames: int) -> float:

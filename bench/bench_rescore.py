@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
+from _clips import DEFAULT_CLIP
+
 from posecheck.pose.detector import PoseDetector
 from posecheck.pose.model import resolve_model
 from posecheck.pose.recording import PoseRecordingWriter, open_recording
@@ -27,9 +29,6 @@ from posecheck.session import StageTimes, analyze_recording, record_video, recor
 from posecheck.spec import find_spec, load_spec
 from posecheck.video.frame import Frame
 from posecheck.video.sources import FrameSource, open_source
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CLIP = REPO.parent / "shared/data/footage/low_lunge/fitbod_kneeling-hip-flexor.mp4"
 
 
 class _FirstFrames(FrameSource):

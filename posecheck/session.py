@@ -25,15 +25,16 @@ from posecheck.output import prepare_out_dir
 from posecheck.overlay import Overlay
 from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
+from posecheck.reference.figure import form_comparison
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter, safe_row
-from posecheck.report.moments import FaultMoments, FaultThumbnail
+from posecheck.report.moments import FaultMoments, FaultThumbnail, FormComparison, FormSnapshot
 from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder, write_summary_json
 from posecheck.results import FrameResult
 from posecheck.spec.model import StretchSpec
 from posecheck.video.frame import Frame
-from posecheck.video.sinks import VideoFileSink, output_size
+from posecheck.video.sinks import RenderStep, VideoFileSink, fit_to, output_size
 from posecheck.video.sources import FrameSource, ImageSource
 
 ProgressCallback = Callable[[Frame], None]
@@ -119,8 +120,16 @@ def _analyze_video(
     overlay = Overlay()
     summary_builder = SummaryBuilder(ctx)
     moments = FaultMoments(ctx)  # thumbnails for report.html, taken only when a fault starts
-    # The overlay is drawn at full size; the sink downscales on its own thread.
+    snapshot = FormSnapshot()  # the person's moment beside the reference figure in report.html
+    # The overlay is drawn on the picture already shrunk to the video's size (~2.25x fewer
+    # pixels to draw and encode at 1080p), and on the encoder thread, so the model's thread
+    # does nothing per frame but the model, the engine and the CSV row.
     scene_wh = output_size(source.size_wh)
+    render_overlay = Overlay()  # used only on the encoder thread
+
+    def render(result: FrameResult) -> RenderStep:
+        return lambda image_bgr: render_overlay.draw(fit_to(image_bgr, scene_wh), result)
+
     interrupted = False
     stopped_by: str | None = None
     frames = 0
@@ -141,12 +150,20 @@ def _analyze_video(
                     csv_writer.write(result)
                     summary_builder.add(result)
                     due = moments.due(result)
-                    if sink is not None or due:
-                        scene = overlay.draw(frame.image_bgr, result)
+                    snap = snapshot.due(result)
+                    if due or snap:
+                        # Rare (a fault starting, the form snapshot): draw here, as the report
+                        # needs the picture now.
+                        scene = overlay.draw(fit_to(frame.image_bgr, scene_wh), result)
                         if due:
                             moments.capture(due, result, scene)  # before the sink takes the picture
+                        if snap:
+                            snapshot.capture(result, scene)
                         if sink is not None:
                             sink.write(scene, frame.timestamp_s, give=True)
+                    elif sink is not None:
+                        # The frame is handed over: the source never reuses it and the model is done.
+                        sink.write(frame.image_bgr, frame.timestamp_s, give=True, render=render(result))
                     if times is not None:
                         times.model_ms.append((modelled - started) * 1e3)
                         times.other_ms.append((time.perf_counter() - modelled) * 1e3)
@@ -169,6 +186,7 @@ def _analyze_video(
         "no frame could be decoded",
         moments.thumbnails(),
         stopped_by,
+        form_comparison(spec, snapshot),
     )
 
 
@@ -201,6 +219,7 @@ def _analyze_recording(
     ctx = report_context(spec, recording.path.name)
     engine = Engine(spec)
     summary_builder = SummaryBuilder(ctx)
+    snapshot = FormSnapshot()  # no pictures: the person's moment is drawn as a figure
     interrupted = False
     frames = 0
     with FrameCsvWriter(outputs["csv"], ctx) as csv_writer, _StopOnInterrupt() as stop:
@@ -211,6 +230,8 @@ def _analyze_recording(
             result = engine.step(frame.pose, frame.timestamp_s, frame.index)
             csv_writer.write(result)
             summary_builder.add(result)
+            if snapshot.due(result):
+                snapshot.capture(result, None)
             if times is not None:
                 times.other_ms.append((time.perf_counter() - started) * 1e3)
             frames += 1
@@ -227,6 +248,7 @@ def _analyze_recording(
         "the recording holds no frames",
         (),
         stopped_by,
+        form_comparison(spec, snapshot),
     )
 
 
@@ -250,6 +272,7 @@ def _finish(
     nothing_read: str,
     thumbnails: Sequence[FaultThumbnail] = (),
     stopped_by: str | None = None,
+    comparison: FormComparison | None = None,
 ) -> AnalysisResult:
     """The reports of whatever was analysed, complete or not, as an AnalysisResult.
 
@@ -265,6 +288,7 @@ def _finish(
         frames_total=source.frame_count_hint,
         problem=problem or None,
         thumbnails=thumbnails,
+        comparison=comparison,
     )
     return AnalysisResult(
         outputs=written,

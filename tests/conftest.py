@@ -46,3 +46,11 @@ else:
         "deep", max_examples=_deep_examples, deadline=None, suppress_health_check=_slow_ok
     )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_history(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Runs under test add their sessions to a history of the test run, never the user's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POSECHECK_HISTORY", str(tmp_path_factory.mktemp("history") / "history.sqlite3"))
+        yield

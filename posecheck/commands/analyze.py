@@ -3,6 +3,7 @@
 posecheck analyze clip.mp4 --stretch ID                 # annotated video, CSV, summary, timeline, report
 posecheck analyze clip.pose.jsonl --stretch ID          # the same without the model (no pictures)
 posecheck analyze clip.mp4 --stretch ID --save-pose     # and the pose recording, from one model run
+posecheck analyze clips/ --stretch ID                   # every video in the folder, in parallel, and an index
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from posecheck.batch.jobs import is_batch
+from posecheck.commands.batch import batch_options, run_batch
 from posecheck.commands.common import (
     FrameProgress,
     end_of_run,
@@ -23,7 +26,9 @@ from posecheck.commands.common import (
     people_option,
     print_outputs,
     resolve_model_arg,
+    warn,
 )
+from posecheck.commands.history import history_options, record_sessions
 from posecheck.errors import OutputError
 from posecheck.output import OutputLock, prepare_out_dir
 
@@ -37,7 +42,10 @@ def register(commands: Any) -> None:
         "their verdicts (no hold timer).",
     )
     analyze.add_argument(
-        "input", help="video file, pose recording (.pose.jsonl, no model needed), photo, or folder of photos"
+        "input",
+        nargs="+",
+        help="video file, pose recording (.pose.jsonl, no model needed), photo, or folder of photos; "
+        "several videos, a folder of videos or a glob are analysed in parallel, with an index",
     )
     judging_options(analyze)
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
@@ -48,7 +56,14 @@ def register(commands: Any) -> None:
     )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
     people_option(analyze, 1)
+    history_options(analyze)
+    analyze.add_argument(
+        "--history-from-recording",
+        action="store_true",
+        help="add a re-scored pose recording to the history too (by default only videos are sessions)",
+    )
     model_options(analyze)
+    batch_options(analyze)
     analyze.set_defaults(run=run_analyze)
 
 
@@ -63,6 +78,12 @@ def run_analyze(args: argparse.Namespace) -> int:
     from posecheck.spec import find_spec, load_spec
     from posecheck.video.sources import ImageSource, open_source
 
+    inputs: list[str] = args.input
+    if is_batch(inputs):
+        return run_batch(args, inputs)
+    if args.jobs is not None or args.ray:
+        warn("note: --jobs and --ray apply to many videos; analysing the one given")
+    args.input = inputs[0]
     if is_recording_path(args.input):
         return run_analyze_recording(args)
     # Cheapest checks first: the spec, the input, the output folder, and only then the model.
@@ -96,6 +117,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         print_outputs(result.outputs)
         if photos:
             print(f"       {len(result.photo_results)} annotated photo(s) in {out_dir}")
+    if not photos and not result.interrupted:
+        record_sessions(args, [result.summary], kind="video")
     return end_of_run(
         interrupted=result.interrupted,
         damage=f"{args.input} is truncated or damaged ({source.problem})" if source.truncated else None,
@@ -124,6 +147,8 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
         print(format_summary(result.summary))
         print_outputs(result.outputs)
         print("       (no annotated video or fault pictures: a pose recording holds landmarks, not pictures)")
+    if args.history_from_recording and not result.interrupted:
+        record_sessions(args, [result.summary], kind="recording")
     return end_of_run(
         interrupted=result.interrupted,
         damage=recording.problem if recording.truncated else None,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from posecheck.errors import ModelError, OutputError, PosecheckError, SourceError, SpecError
+from posecheck.errors import HistoryError, ModelError, OutputError, PosecheckError, SourceError, SpecError
 
 
 class ExitCode(enum.IntEnum):
@@ -27,7 +27,9 @@ class ExitCode(enum.IntEnum):
     NO_MODEL = ModelError.exit_code
     CANNOT_WRITE = OutputError.exit_code  # --out not a folder, read-only, full, or in use by another run
     NO_PERSON = 7
+    HISTORY_UNUSABLE = HistoryError.exit_code  # the history database is damaged, newer or locked
     INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2
+    BROKEN_PIPE = 141  # the output's reader closed it (`| head`): 128 + SIGPIPE, as shell tools
     TERMINATED = 143  # SIGTERM: 128 + 15; outputs closed and marked partial as for Ctrl-C
 
 

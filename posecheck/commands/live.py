@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from posecheck.commands.common import (
     print_outputs,
     resolve_model_arg,
 )
+from posecheck.commands.history import history_options, record_sessions
 from posecheck.errors import SourceError, SpecError
 from posecheck.output import OutputLock, prepare_out_dir
 from posecheck.voice.speakers import ENGINES
@@ -66,8 +68,9 @@ def register(commands: Any) -> None:
         type=float,
         metavar="S",
         help="get-ready seconds before each stretch and between sides "
-        "(default: the routine's; 5 for --stretch)",
+        "(default: the routine's; 5 for --stretch; 0 for --source, whose clip starts at once)",
     )
+    history_options(live)
     live.add_argument(
         "--every-frame",
         action="store_true",
@@ -122,9 +125,11 @@ def run(args: argparse.Namespace) -> int:
         note = first_start_note()
         if note:
             print(note, flush=True)
+        # A countdown is for a person in front of a camera; a clip would lose its first seconds.
+        countdown_s = 0.0 if args.source and args.countdown is None else args.countdown
         options = LiveOptions(
             mirror=not args.no_mirror,
-            countdown_s=args.countdown,
+            countdown_s=countdown_s,
             out_dir=out_dir,
             record=args.record,
             stem=stem,
@@ -153,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 speaker=speaker,
                 voice_notice=voice_notice,
             )
+            started_at = dt.datetime.now().astimezone()
             result = session.run()
     finally:
         device.close()
@@ -160,7 +166,10 @@ def run(args: argparse.Namespace) -> int:
             display.close()
         if lock is not None:
             lock.release()
-    return _report(args, result)
+    code = _report(args, result)
+    summaries = [summary for report in result.items for summary in report.summaries]
+    record_sessions(args, summaries, kind="live", started_at=started_at)
+    return code
 
 
 def _open_speaker(engine: str) -> tuple[Speaker, str | None]:

@@ -38,9 +38,10 @@ from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
 from posecheck.pose.protocol import Detector
 from posecheck.pose.tracking import MultiDetector, TrackingDetector, TrackUpdate
+from posecheck.reference.figure import figure_for, form_comparison, paste_inset
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
-from posecheck.report.moments import FaultMoments
+from posecheck.report.moments import FaultMoments, FormSnapshot
 from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs, staged_path
 from posecheck.report.summary import SummaryBuilder
 from posecheck.results import Cue, FrameResult, HoldState
@@ -212,10 +213,12 @@ class _Segment:
         self.moments: FaultMoments | None = None  # thumbnails for report.html
         # Files are written under '.partial' names and renamed when the session ends.
         self.staging: StagedOutputs | None = None
+        self.snapshot: FormSnapshot | None = None  # the moment shown beside the reference figure
         if out_dir is not None and stem is not None:
             self.staging = StagedOutputs(out_dir, stem, run_outputs(out_dir, stem))
             self.csv = FrameCsvWriter(self.staging.staged["csv"], ctx)
             self.moments = FaultMoments(ctx)
+            self.snapshot = FormSnapshot()
 
     def add(self, result: FrameResult, scene: Callable[[], ImageBGR]) -> None:
         """Record a result; `scene()` draws its annotated, unmirrored picture (only when a
@@ -225,6 +228,8 @@ class _Segment:
             self.csv.write(result)
         if self.moments is not None and (due := self.moments.due(result)):
             self.moments.capture(due, result, scene(), mirror=False)
+        if self.snapshot is not None and self.snapshot.due(result):
+            self.snapshot.capture(result, scene(), mirror=False)
 
     def retarget(self, ctx: ReportContext) -> None:
         # Same columns, new thresholds or cues: the summary describes the spec as it is now.
@@ -238,7 +243,9 @@ class _Segment:
         if self.csv is not None:
             self.csv.close()
 
-    def finish(self, complete: bool, problem: str | None) -> tuple[dict[str, Any], dict[str, Path]]:
+    def finish(
+        self, complete: bool, problem: str | None, spec: StretchSpec
+    ) -> tuple[dict[str, Any], dict[str, Path]]:
         self.close()
         if self.staging is None:
             return self.builder.summary(complete=complete, problem=problem), {}
@@ -251,6 +258,7 @@ class _Segment:
                 problem=problem,
                 thumbnails=thumbnails,
                 subtitle=f"live: {self.ctx.source}",
+                comparison=form_comparison(spec, self.snapshot) if self.snapshot is not None else None,
             )
         except BaseException:
             self.staging.discard()
@@ -330,7 +338,7 @@ class _ItemRun:
     def finish(self, complete: bool, problem: str | None) -> ItemReport:
         report = ItemReport(self.item)
         for i, segment in enumerate(self.segments):
-            summary, outputs = segment.finish(complete, problem)
+            summary, outputs = segment.finish(complete, problem, self.spec)
             report.summaries.append(summary)
             report.outputs.update({(f"{k}{i + 1}" if i else k): v for k, v in outputs.items()})
         return report
@@ -536,6 +544,8 @@ class LiveSession:
 
         lines = self._status_lines(step, framing, frame.size_wh, now)
         scene = self._display_scene(frame.image_bgr, frame.size_wh, result, lines)
+        if step.phase is Stage.COUNTDOWN and step.item is not None:
+            self._show_reference(scene, step.item)
         ready_s = self.clock.now_s()
         latency_ms = (ready_s - captured.captured_s) * 1000.0
         self.display.show(scene)
@@ -571,6 +581,13 @@ class LiveSession:
                 now,
                 1.0,
             )
+
+    def _show_reference(self, scene: ImageBGR, item: PlannedItem) -> None:
+        """While getting ready: what good form looks like, in a corner of the picture."""
+        spec = self._good_specs.get(item.spec_path)
+        figure = figure_for(spec) if spec is not None else None
+        if figure is not None:
+            paste_inset(scene, figure)
 
     def _speak(self, result: FrameResult, now: float) -> None:
         """Say the cue on screen (the voice decides when; it never blocks the loop)."""

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from posecheck.errors import OutputError
 from posecheck.report.html import write_html_report
-from posecheck.report.moments import FaultThumbnail
+from posecheck.report.moments import FaultThumbnail, FormComparison
 from posecheck.report.plot import plot_timeline
 from posecheck.report.summary import SummaryBuilder, write_summary_json
 
@@ -54,6 +54,7 @@ def finish_run(
     problem: str | None = None,
     thumbnails: Sequence[FaultThumbnail] = (),
     subtitle: str | None = None,
+    comparison: FormComparison | None = None,
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     """Write the summary JSON, and the timeline and report.html when any frame was judged.
 
@@ -66,7 +67,9 @@ def finish_run(
     judged = len(builder.series) > 0
     if judged:
         plot_timeline(paths["timeline"], builder.series, subtitle=subtitle or summary["verdict"])
-        write_html_report(paths["report"], summary, builder.series, builder.ctx, thumbnails)
+        write_html_report(
+            paths["report"], summary, builder.series, builder.ctx, thumbnails, comparison=comparison
+        )
     written = {k: p for k, p in paths.items() if judged or k not in ("timeline", "report")}
     return summary, written
 

@@ -22,6 +22,7 @@ from posecheck.timing import MAX_FRAME_GAP_S, continues_previous, frame_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _FAIL_LOW: Final = VERDICT_CODES[Verdict.FAIL_LOW]
 _FAIL_HIGH: Final = VERDICT_CODES[Verdict.FAIL_HIGH]
@@ -75,6 +76,44 @@ def _with_gaps(t: FloatArray, y: FloatArray, continues: BoolArray) -> tuple[Floa
     """Insert NaN where frames do not continue, so lines are not drawn across gaps."""
     gaps = np.flatnonzero(~continues[1:]) + 1
     return np.insert(t, gaps, np.nan), np.insert(y, gaps, np.nan)
+
+
+def _place_panels(
+    fig: Figure,
+    axes: list[Axes],
+    heights_in: list[float],
+    *,
+    top_in: float,
+    gap_in: float = 0.32,
+    bottom_in: float = 0.55,
+    right_in: float = 0.15,
+) -> None:
+    """Stack the panels top to bottom with room for each one's title, left of them the widest y
+    label. Done by hand because matplotlib's constrained layout measures every tick label of
+    every panel twice and took longer than the whole rest of a short clip's finishing step."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    label_font = FontProperties(size=rcParams["ytick.labelsize"])
+    widest_px = 0.0
+    for ax in axes:
+        axis = ax.yaxis
+        texts = axis.get_major_formatter().format_ticks(list(axis.get_major_locator()()))
+        for text in texts:
+            width_px, _, _ = renderer.get_text_width_height_descent(text, label_font, ismath=False)
+            widest_px = max(widest_px, float(width_px))
+    dpi = fig.dpi
+    width_in, height_in = (float(v) for v in fig.get_size_inches())
+    left_in = widest_px / dpi + 0.18  # tick length and padding
+    avail_in = height_in - top_in - bottom_in - gap_in * (len(axes) - 1)
+    scale = max(0.1, avail_in / sum(heights_in))
+    top = height_in - top_in
+    for ax, panel_in in zip(axes, heights_in, strict=True):
+        h_in = panel_in * scale
+        box = (left_in, top - h_in, width_in - left_in - right_in, h_in)
+        ax.set_position((box[0] / width_in, box[1] / height_in, box[2] / width_in, box[3] / height_in))
+        top -= h_in + gap_in
 
 
 def plot_timeline(
@@ -136,12 +175,14 @@ def _plot_timeline(
     legend_in = 0.35
     height_px = round((sum(heights_in) + title_in + legend_in + 0.45) * dpi)
     # Pixel sizes are chosen first so the PNG is exactly width_px x height_px.
-    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(fig)  # explicit Agg: no pyplot, no global backend switch
-    axes = fig.subplots(len(heights_in), 1, sharex=True, gridspec_kw={"height_ratios": heights_in})
+    axes = fig.subplots(len(heights_in), 1, sharex=True)
     band_ax, measure_axes, hold_ax = axes[0], list(axes[1:-1]), axes[-1]
 
-    fig.suptitle(f"{ctx.stretch_name} — {ctx.source}", fontsize=13, fontweight="bold")
+    fig.suptitle(
+        f"{ctx.stretch_name} — {ctx.source}", fontsize=13, fontweight="bold", y=1 - 0.08 * dpi / height_px
+    )
     if subtitle_lines:
         # Above the legend, which sits on top of the band panel.
         band_ax.set_title("\n".join(subtitle_lines), loc="left", fontsize=10.5, pad=44)
@@ -330,6 +371,7 @@ def _plot_timeline(
             color="#607d8b",
         )
 
+    _place_panels(fig, list(axes), heights_in, top_in=title_in + legend_in - 0.05)
     path = Path(path_png)
     try:
         fig.savefig(path, dpi=dpi, format="png")

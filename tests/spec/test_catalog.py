@@ -492,11 +492,21 @@ ROWS: list[tuple[str, str, Coach]] = [
         "butterfly",
         Coach(1, known_miss="folded flat over the feet: the model puts the ankles a full torso apart"),
     ),
-    # --- seated_straddle, frog (one photo each)
+    # --- seated_straddle, seated_forward_bend, frog
     (
         "seated_straddle/fedb_straddle_0.jpg",
         "seated-side-straddle",
-        Coach(1, side="left", why="left leg straight out to the side, reaching for its toes"),
+        Coach(0, why="wide straddle with both legs straight: no foot rests at the other knee"),
+    ),
+    (
+        "seated_forward_bend/fitbod_seated-forward-bend.mp4",
+        "seated-side-straddle",
+        Coach(0, why="seated forward bend, both legs long together"),
+    ),
+    (
+        "seated_forward_bend/fedb_seated-hamstring_0.jpg",
+        "seated-side-straddle",
+        Coach(1, side="left", why="left leg long, the right foot at its inner thigh, reaching for its toes"),
     ),
     ("frog/eoin_frog-pose.jpg", "frog", Coach(1)),
     # --- side_lying_leg_lift: lifts, and the kicks spec must count none
@@ -586,8 +596,6 @@ NEGATIVES: list[tuple[str, str, str]] = [
     ("glute_bridge/physio_bridge-ball-squeeze.mp4", "butterfly", ""),
     ("seated_forward_bend/fitbod_seated-forward-bend.mp4", "butterfly", ""),
     ("seated_figure_four/chloe_seated-figure-four-on-box.gif", "butterfly", ""),
-    ("seated_forward_bend/fitbod_seated-forward-bend.mp4", "seated-side-straddle", ""),
-    ("seated_forward_bend/fedb_seated-hamstring_0.jpg", "seated-side-straddle", ""),
     ("butterfly/fitbod_butterfly.mp4", "seated-side-straddle", ""),
     ("cat_cow/traj_cat-cow_vertical.mp4", "frog", ""),
     ("cat_cow/fedb_cat-stretch_0.jpg", "frog", ""),

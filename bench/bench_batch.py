@@ -1,0 +1,95 @@
+"""A batch of videos on 1 vs 2 worker processes, and on a local Ray instance, in one run.
+
+    python bench/bench_batch.py [--clips 8] [--seconds 4] [--height 432] [--rounds 2]
+
+Cuts the first --seconds of --clips different real clips (scaled to --height) into a
+temporary folder, then times whole `posecheck analyze FOLDER` processes, alternating round by
+round: `--jobs 1`, `--jobs 2` and `--ray local --jobs 2` (Ray started by the process on this
+machine with 2 CPUs). Prints frames/s for each (best of the rounds), the speed-up of 2
+workers over 1 (target >= 1.6) and Ray against the process pool (target within 15%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from _clips import DEFAULT_STRETCH, SHARED, count_frames, derive_clip
+from bench_e2e import run_process
+
+FOOTAGE = SHARED / "data/footage"
+# Real 1080p clips of different people and stretches, so no two jobs are alike.
+CLIPS = (
+    "low_lunge/fitbod_kneeling-hip-flexor.mp4",
+    "low_lunge/fitbod_static-lunge.mp4",
+    "pigeon/fitbod_pigeon.mp4",
+    "butterfly/fitbod_butterfly.mp4",
+    "quad_stretch/fitbod_shin-box-quad-stretch.mp4",
+    "knee_to_chest/fitbod_knee-to-chest.mp4",
+    "figure_four/fitbod_supine-figure-four.mp4",
+    "seated_forward_bend/fitbod_seated-forward-bend.mp4",
+    "downward_dog/fitbod_downdog.mp4",
+    "cobra/fitbod_upward-dog.mp4",
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--height", type=int, default=432)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--stretch", default=DEFAULT_STRETCH)
+    parser.add_argument("--model", default=os.environ.get("POSECHECK_MODEL"))
+    args = parser.parse_args()
+    if not args.model:
+        raise SystemExit("pass --model or set POSECHECK_MODEL")
+    if not 1 <= args.clips <= len(CLIPS):
+        raise SystemExit(f"--clips must be 1..{len(CLIPS)}")
+    env = {**os.environ, "POSECHECK_MODEL": args.model}
+    with tempfile.TemporaryDirectory(prefix="posecheck-batch-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        folder = tmp_dir / "clips"
+        folder.mkdir()
+        for name in CLIPS[: args.clips]:
+            derive_clip(FOOTAGE / name, folder, height_px=args.height, seconds=args.seconds)
+        frames = sum(count_frames(p) for p in folder.iterdir())
+        what = f"{args.clips} clips of {args.seconds:g} s at {args.height}p, {frames} frames"
+        print(f"{what}; whole processes", flush=True)
+        base = [sys.executable, "-m", "posecheck", "analyze", str(folder), "-s", args.stretch, "-q"]
+        variants = {
+            "1 worker": ["--jobs", "1"],
+            "2 workers": ["--jobs", "2"],
+            "Ray local, 2 CPUs": ["--ray", "local", "--jobs", "2"],
+        }
+        walls: dict[str, list[float]] = {name: [] for name in variants}
+        cpus: dict[str, list[float]] = {name: [] for name in variants}
+        peaks: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(args.rounds):
+            for name, extra in variants.items():
+                out = tmp_dir / "out" / name.replace(" ", "_").replace(",", "")
+                wall_s, cpu_s, peak_mb = run_process([*base, "-o", str(out), *extra], env)
+                walls[name].append(wall_s)
+                cpus[name].append(cpu_s)
+                peaks[name].append(peak_mb)
+    for name in variants:
+        best = min(walls[name])
+        each = ", ".join(f"{w:.1f} s" for w in walls[name])
+        print(
+            f"  {name:18} {best:6.1f} s  {frames / best:6.1f} frames/s  CPU {min(cpus[name]):6.1f} s  "
+            f"peak {max(peaks[name]):5.0f} MB (all processes)  (each run: {each})"
+        )
+    one, two, ray = (min(walls[name]) for name in variants)
+    speedup = one / two
+    print(f"  2 workers / 1 worker: {speedup:.2f}x (target >= 1.6: {'met' if speedup >= 1.6 else 'NOT met'})")
+    gap = ray / two - 1
+    within = "met" if abs(gap) <= 0.15 else "NOT met"
+    print(f"  Ray local vs process pool: {gap:+.1%} time (target within 15%: {within})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
