@@ -7,6 +7,7 @@ the commands themselves live in `posecheck/commands/`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,11 +18,23 @@ from posecheck.errors import PosecheckError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`posecheck history | head`): stop quietly as shell tools do.
+        # Point stdout at /dev/null so the interpreter's final flush does not complain too.
+        devnull_fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull_fd, sys.stdout.fileno())
+        return ExitCode.BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
-        parser.print_help()
-        return ExitCode.OK
+        # No command is a usage error (scripts must notice), with the help to fix it.
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
     try:
         return int(args.run(args))
     except PosecheckError as exc:

@@ -31,3 +31,9 @@ class OutputError(PosecheckError):
     """Results cannot be written."""
 
     exit_code = 6
+
+
+class HistoryError(PosecheckError):
+    """The session history database cannot be used (damaged, not a history, newer, locked)."""
+
+    exit_code = 8

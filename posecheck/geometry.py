@@ -1,12 +1,18 @@
 """Angle and offset maths on landmark coordinates: numpy only, NaN in -> NaN out, never an exception.
 
+Infinite or overflowing coordinates count as missing too: every function returns a
+finite number or NaN, and none lets a numpy RuntimeWarning escape.
+
 Image coordinates have y pointing down; "up" is therefore (0, -1).
 `facing` is +1 when the person faces image-right, -1 when image-left.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from typing import ParamSpec
 
 import numpy as np
 import numpy.typing as npt
@@ -15,7 +21,26 @@ Vector = npt.NDArray[np.float64]
 
 _EPS = 1e-9
 
+_P = ParamSpec("_P")
 
+
+def _finite_or_nan(function: Callable[_P, float]) -> Callable[_P, float]:
+    """Run without numpy floating-point warnings and turn an infinite result into NaN.
+
+    inf - inf, inf * 0 and overflowing squares are expected on garbage coordinates;
+    the NaN they produce already says "not measurable", so the warning is noise.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> float:
+        with np.errstate(all="ignore"):
+            value = function(*args, **kwargs)
+        return value if math.isfinite(value) else math.nan
+
+    return wrapper
+
+
+@_finite_or_nan
 def joint_angle_deg(a: Vector, vertex: Vector, c: Vector) -> float:
     """Angle a-vertex-c in degrees (0..180), in 2D or 3D; NaN if a segment has no length."""
     u = np.asarray(a, dtype=np.float64) - vertex
@@ -27,6 +52,7 @@ def joint_angle_deg(a: Vector, vertex: Vector, c: Vector) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, cosine))))
 
 
+@_finite_or_nan
 def direction_deg(start: Vector, end: Vector, *, reference: str, facing: int) -> float:
     """Direction of the segment start->end in the image plane, in degrees.
 
@@ -46,6 +72,7 @@ def direction_deg(start: Vector, end: Vector, *, reference: str, facing: int) ->
     raise ValueError(f"unknown reference {reference!r}")
 
 
+@_finite_or_nan
 def inclination_deg(start: Vector, end: Vector, *, reference: str) -> float:
     """Unsigned angle between the line start-end and the vertical/horizontal (0..90 degrees)."""
     dx = abs(float(end[0] - start[0]))
@@ -59,6 +86,7 @@ def inclination_deg(start: Vector, end: Vector, *, reference: str) -> float:
     raise ValueError(f"unknown reference {reference!r}")
 
 
+@_finite_or_nan
 def forward_offset(
     origin: Vector, target: Vector, length_a: Vector, length_b: Vector, *, facing: int
 ) -> float:
@@ -76,6 +104,7 @@ def forward_offset(
     return float(target[0] - origin[0]) * facing / length
 
 
+@_finite_or_nan
 def vertical_offset(origin: Vector, target: Vector, length_a: Vector, length_b: Vector) -> float:
     """How far `target` lies above `origin`, in body lengths (positive = higher in the picture)."""
     length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
@@ -84,6 +113,7 @@ def vertical_offset(origin: Vector, target: Vector, length_a: Vector, length_b: 
     return -float(target[1] - origin[1]) / length
 
 
+@_finite_or_nan
 def segment_angle_deg(a0: Vector, a1: Vector, b0: Vector, b1: Vector) -> float:
     """Angle between the directions a0->a1 and b0->b1 (0..180 degrees), in 2D or 3D."""
     u = np.asarray(a1, dtype=np.float64) - a0
@@ -94,6 +124,7 @@ def segment_angle_deg(a0: Vector, a1: Vector, b0: Vector, b1: Vector) -> float:
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / norm_uv))))
 
 
+@_finite_or_nan
 def along_offset(
     origin: Vector, target: Vector, axis_from: Vector, axis_to: Vector, length_a: Vector, length_b: Vector
 ) -> float:
@@ -110,6 +141,7 @@ def along_offset(
     return float(np.dot(np.asarray(target, dtype=np.float64) - origin, axis / axis_len)) / length
 
 
+@_finite_or_nan
 def distance_ratio(a: Vector, b: Vector, length_a: Vector, length_b: Vector) -> float:
     """Distance a-b divided by the distance length_a-length_b, in 2D or 3D; NaN if that is zero."""
     length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
@@ -118,6 +150,7 @@ def distance_ratio(a: Vector, b: Vector, length_a: Vector, length_b: Vector) -> 
     return float(np.linalg.norm(np.asarray(b, dtype=np.float64) - a)) / length
 
 
+@_finite_or_nan
 def inclination_3d_deg(start: Vector, end: Vector, *, reference: str) -> float:
     """Unsigned angle between a 3D segment and the vertical (y axis) or the horizontal plane, 0..90."""
     v = np.asarray(end, dtype=np.float64) - start

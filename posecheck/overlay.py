@@ -490,7 +490,12 @@ class SkeletonAnnotator:
         canvas = _Canvas(scene_bgr, self.style)
         palette = self.style.palette
         body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
-        failing = [(frozenset(c.landmarks), _failure_level(c)) for c in result.checks if c.verdict.failing]
+        # Out of the pose the rules are not what is wrong: the entry cue says what is.
+        failing = [
+            (frozenset(c.landmarks), _failure_level(c))
+            for c in result.checks
+            if c.verdict.failing and result.in_pose
+        ]
 
         segments: list[tuple[int, Point, Point]] = []
         joints: dict[str, tuple[int, Point]] = {}
@@ -540,7 +545,8 @@ class AngleAnnotator:
         canvas = _Canvas(scene_bgr, self.style)
         body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         checks_by_measure: dict[str, list[RuleCheck]] = {}
-        for check in result.checks:
+        # Out of the pose no rule is judged on the body: the angles are drawn neutral.
+        for check in result.checks if result.in_pose else ():
             checks_by_measure.setdefault(check.measure_id, []).append(check)
 
         # The cue's ring sits at its joint: labels start outside it and must not cover it.
@@ -715,13 +721,16 @@ def _ink_on(background: BGR, palette: Palette) -> BGR:
     return palette.shadow if luma > 150 else palette.text
 
 
-def _cue_colour(palette: Palette, kind: str) -> BGR:
+def _cue_colour(palette: Palette, cue: Cue) -> BGR:
+    """A correction in its rule's severity colour: an advisory one never in the critical red."""
+    if cue.kind == "correction" and cue.severity is Severity.ADVISORY:
+        return palette.advisory
     return {
         "correction": palette.critical,
         "confirmation": palette.good,
         "visibility": palette.caution,
         "entry": palette.caution,
-    }.get(kind, palette.calm)
+    }.get(cue.kind, palette.calm)
 
 
 def _cue_focus(cue: Cue) -> tuple[str, ...]:
@@ -749,9 +758,13 @@ class CueMarkerAnnotator:
         cue, pose = result.cue, result.pose
         if cue is None or pose is None or not cue.landmarks:
             return scene_bgr
+        if cue.kind == "correction" and not result.in_pose:
+            # A correction still on the banner (it stays its minimum time) after the person
+            # left the pose: no fault is drawn on the body out of the pose.
+            return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
         body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
-        colour = _cue_colour(self.style.palette, cue.kind)
+        colour = _cue_colour(self.style.palette, cue)
         uncertain = _cue_is_uncertain(cue)
         radius = canvas.px(self.style.cue_ring_radius_px, 6)
         width = canvas.px(4.0, 2)
@@ -781,7 +794,7 @@ class CueAnnotator:
         cue = result.cue
         if cue is None or not cue.text.strip():
             return scene_bgr
-        self._banner(_Canvas(scene_bgr, self.style), cue.text, _cue_colour(self.style.palette, cue.kind))
+        self._banner(_Canvas(scene_bgr, self.style), cue.text, _cue_colour(self.style.palette, cue))
         return scene_bgr
 
     def _banner(self, canvas: _Canvas, text: str, colour: BGR) -> None:

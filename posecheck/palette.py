@@ -19,6 +19,9 @@ CRITICAL: Final = "#e53935"
 ADVISORY: Final = "#fb8c00"
 FAIL: Final = {"critical": CRITICAL, "advisory": ADVISORY}
 UNKNOWN: Final = "#b0b0b0"  # not visible enough to judge
+# A rule's hysteresis band (hatched, in PASS) and the minimum-duration wait before a verdict
+# flips (shaded): drawn so a verdict is never seen contradicting its own curve.
+WAITING: Final = "#9e9e9e"
 IN_POSE: Final = "#1e88e5"
 PERSON: Final = "#d6dde3"  # a person, not in the pose
 VALUE: Final = "#263238"  # a measurement while in the pose
@@ -43,8 +46,8 @@ class Palette:
 
     calm: BGR = (235, 200, 120)  # soft sky blue
     good: BGR = (90, 200, 40)  # green: pass, holding, confirmation
-    advisory: BGR = (0, 140, 255)  # orange: advisory rule failing
-    critical: BGR = (64, 52, 240)  # red: critical rule failing, correction cue
+    advisory: BGR = (0, 140, 255)  # orange: advisory rule failing, its cue (never red)
+    critical: BGR = (64, 52, 240)  # red: critical rule failing, its correction cue
     caution: BGR = (0, 190, 255)  # amber: visibility / entry cue, paused hold
     unknown: BGR = (175, 175, 175)  # grey: not measurable now, waiting
     panel: BGR = (22, 22, 22)  # translucent backgrounds

@@ -103,6 +103,7 @@ class Cue:
     kind: str  # "correction" | "confirmation" | "visibility" | "entry" | "status"
     rule_id: str | None = None
     landmarks: tuple[str, ...] = ()  # body part the cue is about, highlighted by the overlay
+    severity: Severity | None = None  # a correction's: advisory ones are never drawn as critical
 
 
 @dataclass(frozen=True)
@@ -122,3 +123,4 @@ class FrameResult:
     cue: Cue | None = None
     missing_landmarks: tuple[str, ...] = ()  # needed but not visible / out of frame
     reps: RepStatus | None = None  # reps-mode specs only
+    view: str | None = None  # camera view: "side", "three-quarter", "front", "above"; None unknown

@@ -5,11 +5,12 @@ One function per input kind; the live app reuses the same Engine and Overlay.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,13 +21,15 @@ import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
 from posecheck.errors import OutputError
+from posecheck.output import prepare_out_dir
 from posecheck.overlay import Overlay
 from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
+from posecheck.reference.figure import form_comparison
 from posecheck.report.context import ReportContext
-from posecheck.report.csv import FrameCsvWriter
-from posecheck.report.moments import FaultMoments, FaultThumbnail
-from posecheck.report.outputs import finish_run, output_path, run_outputs
+from posecheck.report.csv import FrameCsvWriter, safe_row
+from posecheck.report.moments import FaultMoments, FaultThumbnail, FormComparison, FormSnapshot
+from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs
 from posecheck.report.summary import SummaryBuilder, write_summary_json
 from posecheck.results import FrameResult
 from posecheck.spec.model import StretchSpec
@@ -46,6 +49,7 @@ class AnalysisResult:
     complete: bool
     interrupted: bool = False
     person_found: bool = True
+    stopped_by: str | None = None  # the signal that interrupted the run (SIGINT, SIGTERM)
     photo_results: list[tuple[Path, FrameResult]] = field(default_factory=list)
 
 
@@ -72,6 +76,7 @@ def report_context(spec: StretchSpec, source_name: str) -> ReportContext:
         rule_ranges={r.id: (r.min, r.max) for r in spec.rules},
         rule_measure={r.id: r.measure for r in spec.rules},
         rep_sides=spec.sides if spec.mode == "reps" else (),
+        rule_hysteresis={r.id: spec.hysteresis_for(r) for r in spec.rules},
     )
 
 
@@ -85,16 +90,37 @@ def analyze_video(
     progress: ProgressCallback | None = None,
     times: StageTimes | None = None,
 ) -> AnalysisResult:
-    """Judge every frame of a video; an interrupted run still closes every output properly."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = run_outputs(out_dir, source.name)
+    """Judge every frame of a video; an interrupted run still closes every output properly.
+
+    Outputs are written under '.partial' names and renamed when the run ends (see
+    `StagedOutputs`); a failure deletes them.
+    """
+    prepare_out_dir(out_dir)
+    finals = run_outputs(out_dir, source.name)
     if write_video:
-        outputs["video"] = output_path(out_dir, source.name, "video")
+        finals["video"] = output_path(out_dir, source.name, "video")
+    staging = StagedOutputs(out_dir, source.name, finals)
+    with _discard_on_error(staging):
+        result = _analyze_video(source, spec, detector, staging.staged, write_video, progress, times)
+    result.outputs = staging.publish(result.outputs)
+    return result
+
+
+def _analyze_video(
+    source: FrameSource,
+    spec: StretchSpec,
+    detector: Detector,
+    outputs: dict[str, Path],
+    write_video: bool,
+    progress: ProgressCallback | None,
+    times: StageTimes | None,
+) -> AnalysisResult:
     ctx = report_context(spec, getattr(source, "path", Path(source.name)).name)
     engine = Engine(spec)
     overlay = Overlay()
     summary_builder = SummaryBuilder(ctx)
     moments = FaultMoments(ctx)  # thumbnails for report.html, taken only when a fault starts
+    snapshot = FormSnapshot()  # the person's moment beside the reference figure in report.html
     # The overlay is drawn on the picture already shrunk to the video's size (~2.25x fewer
     # pixels to draw and encode at 1080p), and on the encoder thread, so the model's thread
     # does nothing per frame but the model, the engine and the CSV row.
@@ -105,6 +131,7 @@ def analyze_video(
         return lambda image_bgr: render_overlay.draw(fit_to(image_bgr, scene_wh), result)
 
     interrupted = False
+    stopped_by: str | None = None
     frames = 0
     sink: VideoFileSink | None = None
     try:
@@ -123,10 +150,15 @@ def analyze_video(
                     csv_writer.write(result)
                     summary_builder.add(result)
                     due = moments.due(result)
-                    if due:
-                        # Rare (a fault starting): draw here, as the report needs the picture now.
+                    snap = snapshot.due(result)
+                    if due or snap:
+                        # Rare (a fault starting, the form snapshot): draw here, as the report
+                        # needs the picture now.
                         scene = overlay.draw(fit_to(frame.image_bgr, scene_wh), result)
-                        moments.capture(due, result, scene)  # before the sink takes the picture
+                        if due:
+                            moments.capture(due, result, scene)  # before the sink takes the picture
+                        if snap:
+                            snapshot.capture(result, scene)
                         if sink is not None:
                             sink.write(scene, frame.timestamp_s, give=True)
                     elif sink is not None:
@@ -139,6 +171,7 @@ def analyze_video(
                     if progress is not None:
                         progress(frame)
                 interrupted = interrupted or stop.requested
+                stopped_by = stop.signal_name
     finally:
         if sink is not None:
             sink.close()
@@ -152,6 +185,8 @@ def analyze_video(
         interrupted,
         "no frame could be decoded",
         moments.thumbnails(),
+        stopped_by,
+        form_comparison(spec, snapshot),
     )
 
 
@@ -166,11 +201,25 @@ def analyze_recording(
     """Re-score a pose recording without the model: the same engine, CSV, summary, timeline and
     HTML report as `analyze_video`, but no annotated video and no fault pictures (a recording
     holds landmarks, not pictures)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs = run_outputs(out_dir, recording.name)
+    prepare_out_dir(out_dir)
+    staging = StagedOutputs(out_dir, recording.name, run_outputs(out_dir, recording.name))
+    with _discard_on_error(staging):
+        result = _analyze_recording(recording, spec, staging.staged, progress, times)
+    result.outputs = staging.publish(result.outputs)
+    return result
+
+
+def _analyze_recording(
+    recording: PoseRecording,
+    spec: StretchSpec,
+    outputs: dict[str, Path],
+    progress: Callable[[RecordedFrame], None] | None,
+    times: StageTimes | None,
+) -> AnalysisResult:
     ctx = report_context(spec, recording.path.name)
     engine = Engine(spec)
     summary_builder = SummaryBuilder(ctx)
+    snapshot = FormSnapshot()  # no pictures: the person's moment is drawn as a figure
     interrupted = False
     frames = 0
     with FrameCsvWriter(outputs["csv"], ctx) as csv_writer, _StopOnInterrupt() as stop:
@@ -181,13 +230,26 @@ def analyze_recording(
             result = engine.step(frame.pose, frame.timestamp_s, frame.index)
             csv_writer.write(result)
             summary_builder.add(result)
+            if snapshot.due(result):
+                snapshot.capture(result, None)
             if times is not None:
                 times.other_ms.append((time.perf_counter() - started) * 1e3)
             frames += 1
             if progress is not None:
                 progress(frame)
         interrupted = stop.requested
-    return _finish(outputs, summary_builder, recording, frames, interrupted, "the recording holds no frames")
+        stopped_by = stop.signal_name
+    return _finish(
+        outputs,
+        summary_builder,
+        recording,
+        frames,
+        interrupted,
+        "the recording holds no frames",
+        (),
+        stopped_by,
+        form_comparison(spec, snapshot),
+    )
 
 
 class _Input(Protocol):
@@ -209,6 +271,8 @@ def _finish(
     interrupted: bool,
     nothing_read: str,
     thumbnails: Sequence[FaultThumbnail] = (),
+    stopped_by: str | None = None,
+    comparison: FormComparison | None = None,
 ) -> AnalysisResult:
     """The reports of whatever was analysed, complete or not, as an AnalysisResult.
 
@@ -216,7 +280,7 @@ def _finish(
     """
     problem = source.problem or ("" if frames else nothing_read)
     if interrupted:
-        problem = f"interrupted after {frames} frames"
+        problem = f"{_stopped(stopped_by)} after {frames} frames"
     summary, written = finish_run(
         summary_builder,
         outputs,
@@ -224,6 +288,7 @@ def _finish(
         frames_total=source.frame_count_hint,
         problem=problem or None,
         thumbnails=thumbnails,
+        comparison=comparison,
     )
     return AnalysisResult(
         outputs=written,
@@ -231,7 +296,12 @@ def _finish(
         complete=summary["complete"],
         interrupted=interrupted,
         person_found=bool(summary_builder.series.person.any()),
+        stopped_by=stopped_by,
     )
+
+
+def _stopped(signal_name: str | None) -> str:
+    return f"stopped by {signal_name}" if signal_name == "SIGTERM" else "interrupted"
 
 
 @dataclass
@@ -242,6 +312,7 @@ class RecordResult:
     frames: int
     poses_found: int
     interrupted: bool
+    stopped_by: str | None = None
 
 
 def recording_header(source: FrameSource, model_path: Path) -> RecordingHeader:
@@ -275,7 +346,7 @@ def record_video(
             found += pose is not None
             if progress is not None:
                 progress(frame)
-    return RecordResult(writer.path, frames, found, stop.requested)
+    return RecordResult(writer.path, frames, found, stop.requested, stop.signal_name)
 
 
 def analyze_photos(
@@ -287,19 +358,41 @@ def analyze_photos(
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """A coach's snapshot check: each photo judged on its own, no timer."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir)
+    finals = {
+        "photos csv": output_path(out_dir, source.name, "photos csv"),
+        "summary": output_path(out_dir, source.name, "summary"),
+    }
+    staging = StagedOutputs(out_dir, source.name, finals)
+    with _discard_on_error(staging):
+        result = _analyze_photos(source, spec, detector, out_dir, staging, progress)
+    result.outputs = staging.publish(result.outputs)
+    return result
+
+
+def _analyze_photos(
+    source: ImageSource,
+    spec: StretchSpec,
+    detector: Detector,
+    out_dir: Path,
+    staging: StagedOutputs,
+    progress: ProgressCallback | None,
+) -> AnalysisResult:
     engine = Engine(spec, still_images=True)
     overlay = Overlay()
-    csv_path = output_path(out_dir, source.name, "photos csv")
-    summary_path = output_path(out_dir, source.name, "summary")
-    outputs: dict[str, Path] = {"csv": csv_path, "summary": summary_path}
+    csv_path = staging.staged["photos csv"]
+    summary_path = staging.staged["summary"]
+    outputs: dict[str, Path] = {"photos csv": csv_path, "summary": summary_path}
     photo_results: list[tuple[Path, FrameResult]] = []
     rule_ids = [r.id for r in spec.rules]
     interrupted = False
+    stopped_by: str | None = None
     try:
         with csv_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["photo", "pose_found", "in_pose", "side", *spec.measurements, *rule_ids, "cue"])
+            writer.writerow(
+                safe_row(["photo", "pose_found", "in_pose", "side", *spec.measurements, *rule_ids, "cue"])
+            )
             with _StopOnInterrupt() as stop:
                 for frame in source:
                     if stop.requested:
@@ -309,51 +402,80 @@ def analyze_photos(
                     result = engine.step(pose, frame.timestamp_s, frame.index)
                     photo_results.append((path, result))
                     annotated = _annotate(overlay, frame, result, output_size(frame.size_wh, 1600))
-                    image_path = output_path(out_dir, path.stem, "photo")
+                    image_path = staging.add(f"photo:{path.name}", output_path(out_dir, path.stem, "photo"))
                     if not cv2.imwrite(str(image_path), annotated):
                         raise OutputError(f"cannot write {image_path}: check the folder is writable")
                     outputs[f"photo:{path.name}"] = image_path
-                    writer.writerow(_photo_row(path, result, spec))
+                    writer.writerow(safe_row(_photo_row(path, result, spec)))
                     if progress is not None:
                         progress(frame)
                 interrupted = stop.requested
+                stopped_by = stop.signal_name
     except OSError as exc:
         raise OutputError(f"cannot write {csv_path}: {exc}") from None
-    summary = _photos_summary(spec, photo_results, complete=not interrupted, total=len(source.paths))
+    complete = not interrupted and not source.truncated
+    summary = _photos_summary(spec, photo_results, complete=complete, total=len(source.paths))
+    # Photos that could not be read are listed, so a partial folder never looks complete.
+    summary["skipped"] = [{"photo": path.name, "problem": reason} for path, reason in source.skipped]
+    summary["problem"] = (
+        f"{_stopped(stopped_by)} after {len(photo_results)} photos" if interrupted else source.problem
+    )
     write_summary_json(summary_path, summary)
     return AnalysisResult(
         outputs=outputs,
         summary=summary,
-        complete=not interrupted,
+        complete=complete,
         interrupted=interrupted,
         person_found=any(r.pose is not None for _, r in photo_results),
         photo_results=photo_results,
+        stopped_by=stopped_by,
     )
 
 
+@contextlib.contextmanager
+def _discard_on_error(staging: StagedOutputs) -> Iterator[None]:
+    """A run that fails (cannot write, a bug) leaves none of its files behind."""
+    try:
+        yield
+    except BaseException:
+        staging.discard()
+        raise
+
+
 class _StopOnInterrupt:
-    """Turns Ctrl-C into a request to stop at the next frame boundary.
+    """Turns Ctrl-C (SIGINT) and SIGTERM into a request to stop at the next frame boundary.
 
     A KeyboardInterrupt raised mid-frame could leave the video, the CSV and the
-    summary disagreeing by a frame; stopping between frames keeps them in step.
-    Only the main thread can own signal handlers; elsewhere this does nothing.
+    summary disagreeing by a frame; stopping between frames keeps them in step, and
+    the outputs are closed and marked partial as after any interruption. The handlers
+    are installed even when SIGINT was ignored at start (a script's background job),
+    so Ctrl-C still works. A second signal stops at once. Only the main thread can own
+    signal handlers; elsewhere this does nothing.
     """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
-        self._previous: Any = None
+        self.signal_name: str | None = None
+        self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
         self.requested = True
+        self.signal_name = signal.Signals(signum).name
 
     def __enter__(self) -> _StopOnInterrupt:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
 
 
 def _annotate(

@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
-from posecheck import geometry
 from posecheck.checks.cues import PRIORITY, CueArbiter, CueCandidate
 from posecheck.checks.hold import HoldTimer
-from posecheck.checks.measure import Sides, landmark_point, measure, needs_facing
+from posecheck.checks.measure import measure
 from posecheck.checks.reps import RepCounter
 from posecheck.checks.rules import RuleTracker
+from posecheck.checks.sides import SideResolver
 from posecheck.checks.smoothing import OneEuroFilter
-from posecheck.checks.sticky import StickyChoice
+from posecheck.checks.view import VIEW_SETTLE_S, ViewEstimator, view_cue
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose, readable
 from posecheck.results import Cue, FrameResult, Measurement, RepStatus, RuleCheck, Severity, Verdict
-from posecheck.spec.model import MovePhase, Rule, StretchSpec
+from posecheck.spec.model import EntryCondition, MovePhase, Rule, StretchSpec
 
-# Evidence thresholds for deciding sides; below them a frame gives no evidence at all.
-FACING_MIN_NOSE_AHEAD = 0.06  # nose ahead of the ears, in torso lengths
-FRONT_LEG_MIN_GAP = 0.15  # one ankle ahead of the other, in torso lengths
-BENT_KNEE_MIN_GAP_DEG = 20.0
-NEAR_SIDE_MIN_GAP_M = 0.05
-RAISED_KNEE_MIN_GAP_DEG = 25.0
-CROSSED_ANKLE_MAX_TORSOS = 0.45  # crossed ankle to the other knee, in torso lengths (picture)
-CROSSED_MIN_GAP_TORSOS = 0.35  # ... and clearly nearer than the other ankle to the crossed knee
-TOP_LEG_MIN_GAP = 0.08  # upper hip+knee above the lower ones, in torso lengths
-# physio_lower-trunk-rotation.mp4: +0.09..0.10 rolled left, -0.05..-0.07 rolled right, -0.02..0.03 centred.
-KNEES_SIDE_MIN_LIFT = 0.04  # one hip lifted against the shoulder line, in torso lengths
-FACING_SETTLE_S = 0.5
+# Near-miss: out of the pose with at most this many entry conditions failing (and more
+# passing than failing), the banner names what to change instead of the whole set-up.
+NEAR_MISS_MAX_FAILING = 2
 
 VIEW_HINT = {
     "side": "turn side-on to the camera",
@@ -51,11 +41,8 @@ class Engine:
         self.still_images = still_images
         self._xy_filter = OneEuroFilter()
         self._world_filter = OneEuroFilter(min_cutoff_hz=1.5, beta=5.0)
-        self._facing: StickyChoice[int] = StickyChoice(FACING_SETTLE_S)
-        self._working: StickyChoice[str] = StickyChoice(spec.working_side.settle_s)
-        self._front: StickyChoice[str] = StickyChoice(spec.working_side.settle_s)
-        self._near: StickyChoice[str] = StickyChoice(spec.working_side.settle_s)
-        self._needs_facing = needs_facing(spec)
+        self._sides = SideResolver(spec)
+        self._view = ViewEstimator(0.0 if still_images else VIEW_SETTLE_S)
         duration = (lambda d: 0.0) if still_images else (lambda d: d)
         self._entry = [
             RuleTracker(c.min, c.max, spec.hysteresis_for(c), duration(c.min_duration_s)) for c in spec.entry
@@ -91,9 +78,9 @@ class Engine:
             self.reset()
         if pose is None:
             return self._no_person(t_s, index)
-        pose = self._smooth(pose, t_s)
-        facing = self._update_facing(pose, t_s)
-        sides = self._update_sides(pose, facing, t_s)
+        pose = self._smooth(pose.sanitized(), t_s)
+        facing, sides = self._sides.update(pose, t_s)
+        view = self._view.update(pose, t_s)
         min_vis = self.spec.min_visibility
 
         measurements: dict[str, Measurement] = {}
@@ -104,14 +91,14 @@ class Engine:
             )
 
         entry_verdicts = [
-            tracker.update(self._judged(measurements[c.measure], c.min, c.max), t_s)
+            self._entry_verdict(c, tracker, measurements[c.measure], view, t_s)
             for tracker, c in zip(self._entry, self.spec.entry, strict=True)
         ]
         in_pose = all(v is Verdict.PASS for v in entry_verdicts)
         phase_now = self._phase_now(measurements, t_s) if in_pose else None
         active_phase = phase_now or (self.reps.phase if self.reps is not None else None)
         checks = tuple(
-            self._check(rule, tracker, measurements[rule.measure], t_s, active_phase)
+            self._check(rule, tracker, measurements[rule.measure], t_s, active_phase, view)
             for tracker, rule in zip(self._rules, self.spec.rules, strict=True)
         )
         critical = [c.verdict for c in checks if c.severity is Severity.CRITICAL]
@@ -135,7 +122,9 @@ class Engine:
             side = sides.working if self.spec.sides != ("both",) else "both"
             hold = self.timer.update(t_s, side, in_pose, form_ok)
             holds = self.timer.statuses()
-        cue = self._choose_cue(t_s, pose, in_pose, checks, measurements, missing_now, reps)
+        cue = self._choose_cue(
+            t_s, pose, in_pose, checks, measurements, missing_now, reps, entry_verdicts, view
+        )
         return FrameResult(
             index=index,
             timestamp_s=t_s,
@@ -150,6 +139,7 @@ class Engine:
             cue=cue,
             missing_landmarks=missing_now,
             reps=reps,
+            view=view,
         )
 
     # -- stages -----------------------------------------------------------------
@@ -171,10 +161,30 @@ class Engine:
                 found = phase.id
         return found
 
+    def _entry_verdict(
+        self,
+        cond: EntryCondition,
+        tracker: RuleTracker,
+        measurement: Measurement,
+        view: str | None,
+        t_s: float,
+    ) -> Verdict:
+        """An entry condition's verdict; one that cannot be judged from this view is left out (PASS)."""
+        if not _judged_from(cond.views, view):
+            tracker.reset()
+            return Verdict.PASS
+        return tracker.update(self._judged(measurement, cond.min, cond.max), t_s)
+
     def _check(
-        self, rule: Rule, tracker: RuleTracker, measurement: Measurement, t_s: float, phase: str | None
+        self,
+        rule: Rule,
+        tracker: RuleTracker,
+        measurement: Measurement,
+        t_s: float,
+        phase: str | None,
+        view: str | None,
     ) -> RuleCheck:
-        if rule.during is not None and phase not in rule.during:
+        if (rule.during is not None and phase not in rule.during) or not _judged_from(rule.views, view):
             tracker.reset()
             verdict = Verdict.UNKNOWN
             value = measurement.value
@@ -187,8 +197,8 @@ class Engine:
 
     def _no_person(self, t_s: float, index: int) -> FrameResult:
         # Whoever steps back in may face the other way or lead with the other leg.
-        for choice in (self._facing, self._front, self._near, self._working):
-            choice.reset()
+        self._sides.reset()
+        self._view.reset()
         self._xy_filter.reset()
         self._world_filter.reset()
         for tracker in (*self._entry, *self._rules):
@@ -220,33 +230,6 @@ class Engine:
             pose.image_wh,
         )
 
-    def _update_facing(self, pose: Pose, t_s: float) -> int:
-        if not self._needs_facing or self.spec.view == "front":
-            return 0
-        evidence = facing_evidence(pose, self.spec.min_visibility)
-        return self._facing.update(evidence, t_s) or 0
-
-    def _update_sides(self, pose: Pose, facing: int, t_s: float) -> Sides:
-        min_vis = self.spec.min_visibility
-        front = self._front.update(front_leg_evidence(pose, facing, min_vis), t_s)
-        near = self._near.update(near_side_evidence(pose, min_vis), t_s)
-        detect = self.spec.working_side.detect
-        working: str | None
-        if detect in ("left", "right"):
-            working = detect
-        elif detect == "front-leg":
-            working = front
-        elif detect == "back-leg":
-            working = {"left": "right", "right": "left"}.get(front or "")
-        elif detect == "near-side":
-            working = near
-        elif detect == "straight-leg":
-            bent = self._working.update(bent_knee_evidence(pose, min_vis), t_s)
-            working = {"left": "right", "right": "left"}.get(bent or "")
-        else:
-            working = self._working.update(SIDE_EVIDENCE[detect](pose, min_vis), t_s)
-        return Sides(working=working, front=front, near=near)
-
     def _choose_cue(
         self,
         t_s: float,
@@ -255,21 +238,28 @@ class Engine:
         checks: tuple[RuleCheck, ...],
         measurements: dict[str, Measurement],
         missing: tuple[str, ...],
-        reps: RepStatus | None = None,
+        reps: RepStatus | None,
+        entry_verdicts: list[Verdict],
+        view: str | None,
     ) -> Cue | None:
         candidates: list[CueCandidate] = []
         if missing:
             candidates.append(CueCandidate(self._visibility_cue(pose, missing), PRIORITY["visibility"]))
         if not in_pose:
-            candidates.append(CueCandidate(Cue(self.spec.entry_cue, "entry"), PRIORITY["entry"]))
+            candidates.append(CueCandidate(self._entry_cue(entry_verdicts, measurements), PRIORITY["entry"]))
         else:
             if reps is not None and reps.next_phase is not None and not reps.done:
                 # Between corrections, say where the move goes next ("Round your back up").
                 text = self.spec.phase(reps.next_phase).cue
                 if text:
                     candidates.append(CueCandidate(Cue(text, "status"), PRIORITY["status"]))
-            for check, rule in zip(checks, self.spec.rules, strict=True):
-                if not check.verdict.failing:
+            for check, rule, tracker in zip(checks, self.spec.rules, self._rules, strict=True):
+                if not _judged_from(rule.views, view) and rule.views is not None:
+                    # A fault this view cannot show: ask for a view that can, as urgently as the fault.
+                    turn = Cue(view_cue(rule.views), "visibility", severity=Severity(rule.severity))
+                    candidates.append(CueCandidate(turn, PRIORITY[rule.severity]))
+                    continue
+                if not check.verdict.failing or self._outranked_tier(rule, tracker):
                     continue
                 text = rule.cue
                 if check.verdict is Verdict.FAIL_LOW and rule.cue_low:
@@ -277,9 +267,39 @@ class Engine:
                 elif check.verdict is Verdict.FAIL_HIGH and rule.cue_high:
                     text = rule.cue_high
                 anchor = measurements[rule.measure].anchor
-                cue = Cue(text, "correction", rule.id, (anchor,) if anchor else ())
+                cue = Cue(text, "correction", rule.id, (anchor,) if anchor else (), Severity(rule.severity))
                 candidates.append(CueCandidate(cue, PRIORITY[rule.severity]))
         return self.arbiter.update(t_s, candidates, self._confirmations)
+
+    def _outranked_tier(self, rule: Rule, tracker: RuleTracker) -> bool:
+        """An advisory rule about to pass, or whose measurement a critical rule is about to
+        fail (two tiers of one fault: knee past the ankle, knee past the toes), gives no cue:
+        the fault's text changes once, to the critical one, instead of flashing the
+        advisory one in between."""
+        if rule.severity != "advisory":
+            return False
+        if tracker.pending is Verdict.PASS:
+            return True
+        return any(
+            other.severity == "critical"
+            and other.measure == rule.measure
+            and other_tracker.pending is not None
+            and other_tracker.pending.failing
+            for other, other_tracker in zip(self.spec.rules, self._rules, strict=True)
+        )
+
+    def _entry_cue(self, verdicts: list[Verdict], measurements: dict[str, Measurement]) -> Cue:
+        """Out of the pose: the spec's set-up cue, or, when the person is close (one or two
+        conditions fail, more pass, none unseen), the cue of the first failing condition."""
+        failing = [c for c, v in zip(self.spec.entry, verdicts, strict=True) if v.failing]
+        passing = sum(v is Verdict.PASS for v in verdicts)
+        unseen = any(v is Verdict.UNKNOWN for v in verdicts)
+        if not unseen and 0 < len(failing) <= NEAR_MISS_MAX_FAILING and passing > len(failing):
+            first = next((c for c in failing if c.cue), None)
+            if first is not None and first.cue is not None:
+                anchor = measurements[first.measure].anchor
+                return Cue(first.cue, "entry", None, (anchor,) if anchor else ())
+        return Cue(self.spec.entry_cue, "entry")
 
     def _visibility_cue(self, pose: Pose, missing: tuple[str, ...]) -> Cue:
         first = missing[0]
@@ -289,6 +309,11 @@ class Engine:
             return Cue(f"Step back so I can see your {part}", "visibility", None, (first,))
         hint = VIEW_HINT[self.spec.view]
         return Cue(f"Can't see your {readable(first)}: {hint}", "visibility", None, (first,))
+
+
+def _judged_from(views: tuple[str, ...] | None, view: str | None) -> bool:
+    """Whether a rule or condition listing `views` can be judged in `view` (unknown: judge it)."""
+    return views is None or view is None or view in views
 
 
 def _sided(spec: StretchSpec, phase: MovePhase) -> bool:
@@ -319,171 +344,3 @@ def judged_value(
     if cross_check == "both":
         return far if better_near else value
     return value if better_near else far
-
-
-# -- side evidence: per frame, None when the frame does not tell -------------------
-
-
-def _torso_length_px(pose: Pose, min_vis: float) -> float:
-    shoulder = landmark_point(pose, "mid_shoulder", 0.0)
-    hip = landmark_point(pose, "mid_hip", 0.0)
-    return float(np.linalg.norm(shoulder.xy_px - hip.xy_px))
-
-
-def facing_evidence(pose: Pose, min_vis: float) -> int | None:
-    """+1 facing image-right, -1 left: the nose sits ahead of the ears; else the toes ahead of the heels."""
-    torso = _torso_length_px(pose, min_vis)
-    if not math.isfinite(torso) or torso < 1.0:
-        return None
-    nose = pose.xy_px[LANDMARK_INDEX["nose"]]
-    ears = [
-        pose.xy_px[LANDMARK_INDEX[e]]
-        for e in ("left_ear", "right_ear")
-        if pose.visibility[LANDMARK_INDEX[e]] >= min_vis * 0.5
-    ]
-    if ears and pose.visibility[LANDMARK_INDEX["nose"]] >= min_vis:
-        ahead = (nose[0] - float(np.mean([e[0] for e in ears]))) / torso
-        if abs(ahead) >= FACING_MIN_NOSE_AHEAD:
-            return 1 if ahead > 0 else -1
-    votes = 0.0
-    for side in ("left", "right"):
-        heel, toe = LANDMARK_INDEX[f"{side}_heel"], LANDMARK_INDEX[f"{side}_foot_index"]
-        if min(pose.visibility[heel], pose.visibility[toe]) >= min_vis:
-            votes += (pose.xy_px[toe][0] - pose.xy_px[heel][0]) / torso
-    if abs(votes) >= 0.1:
-        return 1 if votes > 0 else -1
-    return None
-
-
-def front_leg_evidence(pose: Pose, facing: int, min_vis: float) -> str | None:
-    """The leg whose ankle is further ahead along the facing direction."""
-    if facing == 0:
-        return None
-    torso = _torso_length_px(pose, min_vis)
-    left, right = LANDMARK_INDEX["left_ankle"], LANDMARK_INDEX["right_ankle"]
-    if min(pose.visibility[left], pose.visibility[right]) < min_vis * 0.5 or torso < 1.0:
-        # Kneeling poses hide the far ankle: fall back to the knees.
-        left, right = LANDMARK_INDEX["left_knee"], LANDMARK_INDEX["right_knee"]
-        if min(pose.visibility[left], pose.visibility[right]) < min_vis * 0.5 or torso < 1.0:
-            return None
-    ahead = (pose.xy_px[left][0] - pose.xy_px[right][0]) * facing / torso
-    if abs(ahead) < FRONT_LEG_MIN_GAP:
-        return None
-    return "left" if ahead > 0 else "right"
-
-
-def _more_flexed_side(
-    pose: Pose, parts: tuple[str, str, str], min_vis: float, min_gap_deg: float
-) -> str | None:
-    """The side whose angle at parts[1] (in the picture) is smaller by at least `min_gap_deg`."""
-    angles = {}
-    for side in ("left", "right"):
-        points = [landmark_point(pose, f"{side}_{p}", min_vis * 0.5) for p in parts]
-        if not all(p.visible for p in points):
-            return None
-        angles[side] = geometry.joint_angle_deg(points[0].xy_px, points[1].xy_px, points[2].xy_px)
-    gap = angles["left"] - angles["right"]
-    if not math.isfinite(gap) or abs(gap) < min_gap_deg:
-        return None
-    return "left" if gap < 0 else "right"
-
-
-def bent_knee_evidence(pose: Pose, min_vis: float) -> str | None:
-    """The side whose knee is clearly more bent (e.g. the stretched leg in a quad stretch)."""
-    return _more_flexed_side(pose, ("hip", "knee", "ankle"), min_vis, BENT_KNEE_MIN_GAP_DEG)
-
-
-def near_side_evidence(pose: Pose, min_vis: float) -> str | None:
-    """The side nearer the camera: smaller world z (MediaPipe: z grows away from the camera)."""
-    z = {}
-    for side in ("left", "right"):
-        idx = [LANDMARK_INDEX[f"{side}_{p}"] for p in ("shoulder", "hip")]
-        z[side] = float(np.mean(pose.world_xyz_m[idx, 2]))
-    gap = z["left"] - z["right"]
-    if not math.isfinite(gap) or abs(gap) < NEAR_SIDE_MIN_GAP_M:
-        return None
-    return "left" if gap < 0 else "right"
-
-
-def raised_knee_evidence(pose: Pose, min_vis: float) -> str | None:
-    """The side whose knee is drawn clearly nearer the chest: the smaller shoulder-hip-knee angle.
-
-    In the picture: from the side this beats the 3D estimate (fitbod_knee-to-chest.mp4
-    flips to the wrong leg for 18 frames in 3D, never in the picture).
-    """
-    return _more_flexed_side(pose, ("shoulder", "hip", "knee"), min_vis, RAISED_KNEE_MIN_GAP_DEG)
-
-
-def crossed_leg_evidence(pose: Pose, min_vis: float) -> str | None:
-    """The leg whose ankle rests on the other knee (figure-four), in the picture.
-
-    The crossed ankle lies on the other knee; the supporting ankle is far from the
-    crossed knee, which points out to the side. Distances are in torso lengths (a thigh
-    pulled towards the camera looks short). The picture beats the 3D estimate here: in
-    fitbod_supine-figure-four.mp4 the two distances are well apart in the picture and
-    blur together in 3D.
-    """
-    xy = pose.xy_px
-    dist = {}
-    for side, other in (("left", "right"), ("right", "left")):
-        ankle, knee = LANDMARK_INDEX[f"{side}_ankle"], LANDMARK_INDEX[f"{other}_knee"]
-        if min(pose.visibility[ankle], pose.visibility[knee]) < min_vis * 0.5:
-            return None
-        dist[side] = float(np.linalg.norm(xy[ankle] - xy[knee]))
-    torso = _torso_length_px(pose, min_vis)
-    if not (math.isfinite(torso) and torso > 1.0):
-        return None
-    crossed, other = sorted(dist, key=lambda k: dist[k])
-    if dist[crossed] / torso > CROSSED_ANKLE_MAX_TORSOS:
-        return None
-    if (dist[other] - dist[crossed]) / torso < CROSSED_MIN_GAP_TORSOS:
-        return None
-    return crossed
-
-
-def top_leg_evidence(pose: Pose, min_vis: float) -> str | None:
-    """Lying on one side: the upper leg, whose hip and knee sit clearly higher in the picture."""
-    torso = _torso_length_px(pose, min_vis)
-    if not math.isfinite(torso) or torso < 1.0:
-        return None
-    height = {}
-    for side in ("left", "right"):
-        idx = [LANDMARK_INDEX[f"{side}_{p}"] for p in ("hip", "knee")]
-        if min(pose.visibility[i] for i in idx) < min_vis * 0.5:
-            return None
-        height[side] = -float(np.mean(pose.xy_px[idx, 1]))
-    gap = (height["left"] - height["right"]) / torso
-    if not math.isfinite(gap) or abs(gap) < TOP_LEG_MIN_GAP:
-        return None
-    return "left" if gap > 0 else "right"
-
-
-def knees_side_evidence(pose: Pose, min_vis: float) -> str | None:
-    """Lying on the back: the side the knees are rolled to.
-
-    Rolling the knees to one side lifts the other hip while both shoulders stay down, so
-    the hip line tilts against the shoulder line (which also cancels the camera's height).
-    Seen in the picture, so it needs a side or feet-end view, not a camera overhead.
-    """
-    torso = _torso_length_px(pose, min_vis)
-    names = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
-    idx = {n: LANDMARK_INDEX[n] for n in names}
-    if not math.isfinite(torso) or torso < 1.0:
-        return None
-    if min(pose.visibility[i] for i in idx.values()) < min_vis * 0.5:
-        return None
-    y = {n: float(pose.xy_px[i, 1]) for n, i in idx.items()}
-    # > 0: the right hip sits higher than the shoulders' tilt says: it lifted, the knees went left.
-    lift = ((y["left_hip"] - y["right_hip"]) - (y["left_shoulder"] - y["right_shoulder"])) / torso
-    if not math.isfinite(lift) or abs(lift) < KNEES_SIDE_MIN_LIFT:
-        return None
-    return "left" if lift > 0 else "right"
-
-
-SIDE_EVIDENCE: dict[str, Callable[[Pose, float], str | None]] = {
-    "bent-knee": bent_knee_evidence,
-    "raised-knee": raised_knee_evidence,
-    "crossed-leg": crossed_leg_evidence,
-    "top-leg": top_leg_evidence,
-    "knees-side": knees_side_evidence,
-}

@@ -60,5 +60,10 @@ class RuleTracker:
                 self.verdict, self._candidate = wanted, None
         return self.verdict
 
+    @property
+    def pending(self) -> Verdict | None:
+        """The verdict waiting out its minimum duration, if any."""
+        return self._candidate
+
     def reset(self) -> None:
         self.verdict, self._candidate = Verdict.UNKNOWN, None

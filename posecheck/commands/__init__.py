@@ -4,8 +4,8 @@
 and the end-of-run triage. `posecheck.cli.main` builds the parser from `COMMANDS`.
 """
 
-from posecheck.commands import analyze, eval, live, model, record, specs, tune
+from posecheck.commands import analyze, eval, history, live, model, record, specs, tune
 
-COMMANDS = (analyze, specs, model, record, live, tune, eval)
+COMMANDS = (analyze, specs, model, record, live, tune, history, eval)
 
 __all__ = ["COMMANDS"]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,14 @@ from posecheck.commands.common import (
     end_of_run,
     judging_options,
     model_options,
+    people_option,
     print_outputs,
     resolve_model_arg,
     warn,
 )
+from posecheck.commands.history import history_options, record_sessions
+from posecheck.errors import OutputError
+from posecheck.output import OutputLock, prepare_out_dir
 
 
 def register(commands: Any) -> None:
@@ -49,6 +55,13 @@ def register(commands: Any) -> None:
         help="also save the landmarks to OUT/NAME.pose.jsonl, to re-score later without the model",
     )
     analyze.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary text")
+    people_option(analyze, 1)
+    history_options(analyze)
+    analyze.add_argument(
+        "--history-from-recording",
+        action="store_true",
+        help="add a re-scored pose recording to the history too (by default only videos are sessions)",
+    )
     model_options(analyze)
     batch_options(analyze)
     analyze.set_defaults(run=run_analyze)
@@ -56,7 +69,10 @@ def register(commands: Any) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from posecheck.pose.detector import PoseDetector
+    from posecheck.pose.protocol import Detector
     from posecheck.pose.recording import RecordingDetector, is_recording_path
+    from posecheck.pose.tracking import TrackingDetector
+    from posecheck.report.outputs import output_path, staged_path
     from posecheck.report.text import format_photos, format_summary
     from posecheck.session import analyze_photos, analyze_video
     from posecheck.spec import find_spec, load_spec
@@ -70,30 +86,39 @@ def run_analyze(args: argparse.Namespace) -> int:
     args.input = inputs[0]
     if is_recording_path(args.input):
         return run_analyze_recording(args)
+    # Cheapest checks first: the spec, the input, the output folder, and only then the model.
     spec = load_spec(find_spec(args.stretch))
-    model_path = resolve_model_arg(args)
-    out_dir = Path(args.out)
     with open_source(args.input) as source:
+        out_dir = prepare_out_dir(Path(args.out))
         photos = isinstance(source, ImageSource)
-        with (
-            PoseDetector(model_path, mode="image" if photos else "video") as detector,
-            FrameProgress(source, args.quiet) as bar,
-            pose_writer_for(args, source, model_path, out_dir) as pose_writer,
-        ):
-            if isinstance(source, ImageSource):
-                result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
-            else:
-                recorder = detector if pose_writer is None else RecordingDetector(detector, pose_writer)
-                result = analyze_video(
-                    source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
-                )
-                if pose_writer is not None:
-                    result.outputs["pose recording"] = pose_writer.path
+        people = getattr(args, "people", 1)
+        with OutputLock(out_dir):
+            model_path = resolve_model_arg(args)
+            saved_pose = staged_path(output_path(out_dir, source.name, "pose recording"))
+            with (
+                _deleted_on_error(saved_pose),
+                PoseDetector(model_path, mode="image" if photos else "video", num_poses=people) as model,
+                FrameProgress(source, args.quiet) as bar,
+                pose_writer_for(args, source, model_path, out_dir) as pose_writer,
+            ):
+                # Several people in a video: keep judging the one seen first (see pose.tracking).
+                detector: Detector = TrackingDetector(model) if people > 1 and not photos else model
+                if isinstance(source, ImageSource):
+                    result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
+                else:
+                    recorder = detector if pose_writer is None else RecordingDetector(detector, pose_writer)
+                    result = analyze_video(
+                        source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
+                    )
+            if pose_writer is not None:
+                result.outputs["pose recording"] = publish_staged(pose_writer.path)
     if not args.quiet:
         print(format_photos(result.summary) if photos else format_summary(result.summary))
         print_outputs(result.outputs)
         if photos:
             print(f"       {len(result.photo_results)} annotated photo(s) in {out_dir}")
+    if not photos and not result.interrupted:
+        record_sessions(args, [result.summary], kind="video")
     return end_of_run(
         interrupted=result.interrupted,
         damage=f"{args.input} is truncated or damaged ({source.problem})" if source.truncated else None,
@@ -101,6 +126,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         source=args.input,
         kept_partial=f"partial results written to {out_dir}",
         kept_damaged=f"the results in {out_dir} cover the frames that could be read",
+        stopped_by=result.stopped_by,
+        note=source.problem,
     )
 
 
@@ -112,13 +139,16 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
     from posecheck.spec import find_spec, load_spec
 
     spec = load_spec(find_spec(args.stretch))
-    out_dir = Path(args.out)
-    with open_recording(args.input) as recording, FrameProgress(recording, args.quiet) as bar:
-        result = analyze_recording(recording, spec, out_dir, progress=bar.step)
+    with open_recording(args.input) as recording:
+        out_dir = prepare_out_dir(Path(args.out))
+        with OutputLock(out_dir), FrameProgress(recording, args.quiet) as bar:
+            result = analyze_recording(recording, spec, out_dir, progress=bar.step)
     if not args.quiet:
         print(format_summary(result.summary))
         print_outputs(result.outputs)
         print("       (no annotated video or fault pictures: a pose recording holds landmarks, not pictures)")
+    if args.history_from_recording and not result.interrupted:
+        record_sessions(args, [result.summary], kind="recording")
     return end_of_run(
         interrupted=result.interrupted,
         damage=recording.problem if recording.truncated else None,
@@ -126,6 +156,7 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
         source=args.input,
         kept_partial=f"partial results written to {out_dir}",
         kept_damaged=f"the results in {out_dir} cover those frames",
+        stopped_by=result.stopped_by,
     )
 
 
@@ -134,7 +165,7 @@ def pose_writer_for(
 ) -> contextlib.AbstractContextManager[Any]:
     """For `analyze --save-pose`: a writer of OUT/NAME.pose.jsonl, or None when not asked (or photos)."""
     from posecheck.pose.recording import PoseRecordingWriter
-    from posecheck.report.outputs import output_path
+    from posecheck.report.outputs import output_path, staged_path
     from posecheck.session import recording_header
 
     if not getattr(args, "save_pose", False):
@@ -142,5 +173,27 @@ def pose_writer_for(
     if not source.is_video:
         print("posecheck: --save-pose records videos only; photos are not recorded", file=sys.stderr)
         return contextlib.nullcontext(None)
-    path = output_path(out_dir, source.name, "pose recording")
+    path = staged_path(output_path(out_dir, source.name, "pose recording"))
     return PoseRecordingWriter(path, recording_header(source, model_path))
+
+
+@contextlib.contextmanager
+def _deleted_on_error(path: Path) -> Iterator[None]:
+    """A run that fails leaves no half-written file at `path`."""
+    try:
+        yield
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def publish_staged(staged: Path) -> Path:
+    """Rename a finished output from its '.partial' name to its final one; returns the final path."""
+    from posecheck.report.outputs import PARTIAL_MARK
+
+    final = staged.with_name(staged.name.replace(PARTIAL_MARK, "", 1))
+    try:
+        os.replace(staged, final)
+    except OSError as exc:
+        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from None
+    return final

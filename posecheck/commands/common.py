@@ -10,20 +10,27 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from posecheck.errors import ModelError, OutputError, PosecheckError, SourceError, SpecError
+from posecheck.errors import HistoryError, ModelError, OutputError, PosecheckError, SourceError, SpecError
 
 
 class ExitCode(enum.IntEnum):
-    """Every exit code of `posecheck`; an error's code is the one its class carries."""
+    """Every exit code of `posecheck`; an error's code is the one its class carries.
+
+    The README's exit-code table lists them; 2 is argparse's own code for a usage error.
+    """
 
     OK = 0
     FAILED = PosecheckError.exit_code
-    NO_PERSON = 2
-    INVALID_SPEC = SpecError.exit_code
+    USAGE = 2  # no command, an unknown one, or a missing or invalid option (argparse)
+    INVALID_SPEC = SpecError.exit_code  # also: $POSECHECK_SPECS_DIR is not a folder
     BAD_INPUT = SourceError.exit_code  # unreadable or truncated input (what could be read is kept)
     NO_MODEL = ModelError.exit_code
-    CANNOT_WRITE = OutputError.exit_code
-    INTERRUPTED = 130
+    CANNOT_WRITE = OutputError.exit_code  # --out not a folder, read-only, full, or in use by another run
+    NO_PERSON = 7
+    HISTORY_UNUSABLE = HistoryError.exit_code  # the history database is damaged, newer or locked
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2
+    BROKEN_PIPE = 141  # the output's reader closed it (`| head`): 128 + SIGPIPE, as shell tools
+    TERMINATED = 143  # SIGTERM: 128 + 15; outputs closed and marked partial as for Ctrl-C
 
 
 def warn(text: str) -> None:
@@ -39,15 +46,24 @@ def end_of_run(
     source: str | None = None,
     kept_partial: str = "",
     kept_damaged: str = "",
+    stopped_by: str | None = None,
+    note: str | None = None,
 ) -> ExitCode:
     """How a run ended: interrupted, damaged input, nobody seen, or fine.
 
     `damage` says what was wrong with the input; `kept_partial` / `kept_damaged` say what
-    the written outputs hold in those cases.
+    the written outputs hold in those cases. `stopped_by` names the signal that interrupted
+    the run (SIGTERM has its own code). `note` is something the user should know about a
+    run that is otherwise fine (skipped frames, a restarting clock): a warning line.
     """
     if interrupted:
+        if stopped_by == "SIGTERM":
+            warn(f"stopped by SIGTERM: {kept_partial}")
+            return ExitCode.TERMINATED
         warn(f"interrupted: {kept_partial}")
         return ExitCode.INTERRUPTED
+    if note and not damage:
+        warn(f"warning: {note}")
     if damage:
         warn(f"error: {damage}; {kept_damaged}")
         return ExitCode.BAD_INPUT
@@ -71,6 +87,20 @@ def judging_options(parser: argparse.ArgumentParser) -> None:
     """--stretch and --out, shared by the commands that judge an input against a spec."""
     parser.add_argument("--stretch", "-s", required=True, help=STRETCH_HELP)
     parser.add_argument("--out", "-o", default="results", help="output folder (default: %(default)s)")
+
+
+def people_option(parser: argparse.ArgumentParser, default: int) -> None:
+    """--people: how many people the model looks for; the first one seen stays coached."""
+    parser.add_argument(
+        "--people",
+        type=int,
+        choices=range(1, 5),
+        default=default,
+        metavar="N",
+        help="how many people the pose model looks for (1-4, default: %(default)s); with 2 or more, "
+        "the person seen first stays coached and nobody else inherits the hold (live also says "
+        "when a second person is in view). Each extra person costs about one more model run per frame",
+    )
 
 
 def model_options(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -12,11 +13,19 @@ from posecheck.commands.common import (
     STRETCH_HELP,
     end_of_run,
     model_options,
+    people_option,
     print_outputs,
     resolve_model_arg,
 )
+from posecheck.commands.history import history_options, record_sessions
 from posecheck.errors import SourceError, SpecError
+from posecheck.output import OutputLock, prepare_out_dir
 from posecheck.voice.speakers import ENGINES
+
+# People the model looks for in live coaching: the coached one and one more, so a second
+# person is noticed and never inherits the hold (costs about 2x the model time per frame;
+# see bench/bench_num_poses.py).
+LIVE_PEOPLE = 2
 
 if TYPE_CHECKING:
     from posecheck.live.session import LiveResult
@@ -59,8 +68,9 @@ def register(commands: Any) -> None:
         type=float,
         metavar="S",
         help="get-ready seconds before each stretch and between sides "
-        "(default: the routine's; 5 for --stretch)",
+        "(default: the routine's; 5 for --stretch; 0 for --source, whose clip starts at once)",
     )
+    history_options(live)
     live.add_argument(
         "--every-frame",
         action="store_true",
@@ -82,6 +92,7 @@ def register(commands: Any) -> None:
         f"{', '.join(ENGINES)} (default: the first one found; without any, the cues stay on screen)",
     )
     live.add_argument("--quiet", "-q", action="store_true", help="print only the summary and errors")
+    people_option(live, LIVE_PEOPLE)
     model_options(live)
     live.set_defaults(run=run)
 
@@ -105,15 +116,20 @@ def run(args: argparse.Namespace) -> int:
         device = CameraSource(args.camera, clock)
         stem = f"camera{args.camera}-{time.strftime('%Y%m%d-%H%M%S')}"
     display: Display | None = None
+    lock: OutputLock | None = None
     try:
+        out_dir = Path(args.out) if args.out else (Path("results") if args.record else None)
+        if out_dir is not None:  # before the model: a bad --out costs nothing
+            lock = OutputLock(prepare_out_dir(out_dir))
         model_path = resolve_model_arg(args)
         note = first_start_note()
         if note:
             print(note, flush=True)
-        out_dir = Path(args.out) if args.out else (Path("results") if args.record else None)
+        # A countdown is for a person in front of a camera; a clip would lose its first seconds.
+        countdown_s = 0.0 if args.source and args.countdown is None else args.countdown
         options = LiveOptions(
             mirror=not args.no_mirror,
-            countdown_s=args.countdown,
+            countdown_s=countdown_s,
             out_dir=out_dir,
             record=args.record,
             stem=stem,
@@ -128,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
         # The window first: without a screen, say so before loading the model.
         display = HeadlessDisplay() if args.no_window else CvWindow()
         speaker, voice_notice = _open_speaker(args.voice) if args.voice else (None, None)
-        with PoseDetector(model_path, mode="video") as detector:
+        # Two people: the tracker keeps coaching the one who was there first (see pose.tracking).
+        with PoseDetector(model_path, mode="video", num_poses=args.people) as detector:
             capture = LatestFrame(device, keep_all=args.every_frame)
             session = LiveSession(
                 plan,
@@ -141,12 +158,18 @@ def run(args: argparse.Namespace) -> int:
                 speaker=speaker,
                 voice_notice=voice_notice,
             )
+            started_at = dt.datetime.now().astimezone()
             result = session.run()
     finally:
         device.close()
         if display is not None:
             display.close()
-    return _report(args, result)
+        if lock is not None:
+            lock.release()
+    code = _report(args, result)
+    summaries = [summary for report in result.items for summary in report.summaries]
+    record_sessions(args, summaries, kind="live", started_at=started_at)
+    return code
 
 
 def _open_speaker(engine: str) -> tuple[Speaker, str | None]:
@@ -184,6 +207,7 @@ def _report(args: argparse.Namespace, result: LiveResult) -> int:
         result.ended is EndReason.SOURCE_ENDED and result.problem
     )
     return end_of_run(
+        stopped_by="SIGTERM" if result.problem and "SIGTERM" in result.problem else None,
         interrupted=result.ended is EndReason.INTERRUPTED,
         damage=result.problem if lost else None,
         person_found=result.person_seen or not stats.frames_shown,

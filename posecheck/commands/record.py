@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posecheck.commands.common import FrameProgress, end_of_run, model_options, resolve_model_arg
-from posecheck.errors import SourceError
+from posecheck.errors import OutputError, SourceError
 
 if TYPE_CHECKING:
     from posecheck.session import RecordResult
@@ -68,6 +68,7 @@ def run_record(args: argparse.Namespace) -> int:
             f"re-score it with: posecheck analyze {result.path} --stretch ID"
         )
     return end_of_run(
+        stopped_by=result.stopped_by,
         interrupted=result.interrupted,
         damage=f"{args.input} is truncated or damaged ({source.problem})" if source.truncated else None,
         person_found=result.poses_found > 0,
@@ -81,19 +82,32 @@ def record_pose(
     args: argparse.Namespace, video: str, output: Path, *, photos_error: str
 ) -> tuple[RecordResult, FrameSource]:
     """Run the pose model (from `args`' model options) over `video` into the recording `output`."""
+    from posecheck.commands.analyze import publish_staged
+    from posecheck.output import OutputLock, prepare_out_dir
     from posecheck.pose.detector import PoseDetector
     from posecheck.pose.recording import PoseRecordingWriter
+    from posecheck.report.outputs import staged_path
     from posecheck.session import record_video, recording_header
     from posecheck.video.sources import ImageSource, open_source
 
-    model_path = resolve_model_arg(args)
+    # The video first, then the folder, then the model: the cheap checks come first.
     with open_source(video) as source:
         if isinstance(source, ImageSource):
             raise SourceError(photos_error)
-        with (
-            PoseDetector(model_path, mode="video") as detector,
-            FrameProgress(source, args.quiet) as bar,
-            PoseRecordingWriter(output, recording_header(source, model_path)) as writer,
-        ):
-            result = record_video(source, detector, writer, progress=bar.step)
+        if output.is_dir():
+            raise OutputError(f"{output} is a folder: give the recording's file name, ending in .pose.jsonl")
+        with OutputLock(prepare_out_dir(output.parent, "the output folder")):
+            model_path = resolve_model_arg(args)
+            staged = staged_path(output)
+            try:
+                with (
+                    PoseDetector(model_path, mode="video") as detector,
+                    FrameProgress(source, args.quiet) as bar,
+                    PoseRecordingWriter(staged, recording_header(source, model_path)) as writer,
+                ):
+                    result = record_video(source, detector, writer, progress=bar.step)
+            except BaseException:
+                staged.unlink(missing_ok=True)  # a failed recording leaves nothing behind
+                raise
+            result.path = publish_staged(staged)
     return result, source

@@ -24,6 +24,13 @@ def register(commands: Any) -> None:
     check.set_defaults(run=run_check)
     show = actions.add_parser("show", help="print a spec's rules and cues in plain words")
     show.add_argument("stretch", help="spec id or file")
+    show.add_argument(
+        "--figure",
+        nargs="?",
+        const="",
+        metavar="PNG",
+        help="also write what good form looks like as a PNG (default name: ID.reference.png)",
+    )
     show.set_defaults(run=run_show)
     listing = actions.add_parser("list", help="list the available specs (the default)")
     listing.set_defaults(run=run_list)
@@ -86,7 +93,24 @@ def run_show(args: argparse.Namespace) -> int:
     from posecheck.spec import find_spec, load_spec
     from posecheck.spec.describe import describe_spec
 
-    print(describe_spec(load_spec(find_spec(args.stretch))))
+    spec = load_spec(find_spec(args.stretch))
+    print(describe_spec(spec))
+    if args.figure is None:
+        return ExitCode.OK
+    from posecheck.reference.figure import figure_for, write_figure
+
+    figure = figure_for(spec)
+    if figure is None:
+        print(
+            f"posecheck: no reference figure for '{spec.id}': only the catalog's specs have one "
+            "(and only while their reference pose passes them)",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    target = Path(args.figure or f"{spec.id}.reference.png")
+    write_figure(target, figure)
+    print(f"wrote: {target}")
+    print(f"figure: {target.resolve().as_uri()}")
     return ExitCode.OK
 
 

@@ -7,9 +7,10 @@ Pure arithmetic on small records, so the figures can be checked by hand:
   in or out; unsure units are left out of every figure)
 - false in-pose rate: labelled out-of-pose units (the item's own spec, or a look-alike
   stretch's) that the engine calls in pose
-- false-critical rate: labelled good-form units (in pose) on which a critical rule fails,
-  i.e. a critical fault is shown on a good stretch
-- fault recall: labelled fault units (in pose, rule R) on which rule R fails
+- false-critical rate: labelled good-form units (in pose) on which a critical rule fails
+  while the engine calls the pose, i.e. a critical fault is shown on a good stretch
+- fault recall: labelled fault units (in pose, rule R) on which rule R fails while the engine
+  calls the pose (a fault is only ever shown in the pose)
 - side accuracy: labelled-side units on which the engine's working side is the label
   (an undecided side counts as wrong; the share undecided is reported beside it)
 - rep-count error: |reps counted - reps labelled| per clip of a dynamic spec
@@ -193,7 +194,13 @@ def engine_outcomes(
     critical = {r.id for r in spec.rules if r.severity == Severity.CRITICAL.value}
     for frame in frames:
         result = engine.step(frame.pose, frame.timestamp_s, frame.index)
-        failing = frozenset(c.rule_id for c in result.checks if c.verdict.failing)
+        # A fault counts only where the user is shown it: in the pose. Out of the pose the
+        # overlay draws no rule fault and the summary counts none (the entry cue speaks instead).
+        failing = (
+            frozenset(c.rule_id for c in result.checks if c.verdict.failing)
+            if result.in_pose
+            else frozenset()
+        )
         reps = sum(result.reps.counts.values()) if result.reps is not None else None
         yield (
             FrameOutcome(frame.timestamp_s, result.in_pose, failing, bool(failing & critical), result.side),

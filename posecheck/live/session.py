@@ -12,32 +12,37 @@ from __future__ import annotations
 
 import enum
 import math
+import os
+import signal
 import statistics
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from posecheck.checks.engine import Engine
-from posecheck.errors import SpecError
+from posecheck.errors import OutputError, SpecError
 from posecheck.live.framing import Framing, check_framing, required_landmarks
 from posecheck.live.hud import Notices, RateMeter, display_size, wrap_for_panel
 from posecheck.live.keys import HELP_LINE, Action, action_for_key
 from posecheck.live.reload import FileWatcher
 from posecheck.live.routine import Plan, PlannedItem, RoutineRunner, Stage, Step, load_routine
 from posecheck.live.window import Display
+from posecheck.output import prepare_out_dir
 from posecheck.overlay import Overlay
 from posecheck.pose.landmarks import Pose
 from posecheck.pose.protocol import Detector
+from posecheck.pose.tracking import MultiDetector, TrackingDetector, TrackUpdate
+from posecheck.reference.figure import figure_for, form_comparison, paste_inset
 from posecheck.report.context import ReportContext
 from posecheck.report.csv import FrameCsvWriter
-from posecheck.report.moments import FaultMoments
-from posecheck.report.outputs import finish_run, output_path, run_outputs
+from posecheck.report.moments import FaultMoments, FormSnapshot
+from posecheck.report.outputs import StagedOutputs, finish_run, output_path, run_outputs, staged_path
 from posecheck.report.summary import SummaryBuilder
 from posecheck.results import Cue, FrameResult, HoldState
 from posecheck.session import report_context
@@ -58,6 +63,38 @@ VOICE_FINISH_S = 3.0
 # How often a frozen picture is redrawn while the camera reconnects (keys stay live meanwhile).
 _REDRAW_EVERY_S = 0.25
 _CAMERA_NOTICE = "camera"
+_PEOPLE_NOTICE = "people"
+
+
+class _StopSignals:
+    """SIGINT (Ctrl-C) and SIGTERM end the session between frames, so every output is closed.
+
+    Installed even when SIGINT was ignored at start (a background job of a script, where
+    Python sets no KeyboardInterrupt handler): Ctrl-C must always work. A second signal
+    raises KeyboardInterrupt at once. Only the main thread can own signal handlers.
+    """
+
+    def __init__(self, on_signal: Callable[[str], None]) -> None:
+        self._on_signal = on_signal
+        self._previous: dict[int, Any] = {}
+        self._received = False
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def restore(self) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self._received:
+            raise KeyboardInterrupt
+        self._received = True
+        self._on_signal(signal.Signals(signum).name)
 
 
 class EndReason(str, enum.Enum):
@@ -65,7 +102,7 @@ class EndReason(str, enum.Enum):
     QUIT = "quit"  # q / Esc, the window closed, or stop() was called
     SOURCE_ENDED = "source-ended"  # the video played as a camera is over
     DISCONNECTED = "disconnected"  # the camera stopped and did not come back
-    INTERRUPTED = "interrupted"  # Ctrl-C
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
 
 
 @dataclass
@@ -174,9 +211,14 @@ class _Segment:
         self.out_dir = out_dir
         self.csv: FrameCsvWriter | None = None
         self.moments: FaultMoments | None = None  # thumbnails for report.html
+        # Files are written under '.partial' names and renamed when the session ends.
+        self.staging: StagedOutputs | None = None
+        self.snapshot: FormSnapshot | None = None  # the moment shown beside the reference figure
         if out_dir is not None and stem is not None:
-            self.csv = FrameCsvWriter(output_path(out_dir, stem, "csv"), ctx)
+            self.staging = StagedOutputs(out_dir, stem, run_outputs(out_dir, stem))
+            self.csv = FrameCsvWriter(self.staging.staged["csv"], ctx)
             self.moments = FaultMoments(ctx)
+            self.snapshot = FormSnapshot()
 
     def add(self, result: FrameResult, scene: Callable[[], ImageBGR]) -> None:
         """Record a result; `scene()` draws its annotated, unmirrored picture (only when a
@@ -186,6 +228,8 @@ class _Segment:
             self.csv.write(result)
         if self.moments is not None and (due := self.moments.due(result)):
             self.moments.capture(due, result, scene(), mirror=False)
+        if self.snapshot is not None and self.snapshot.due(result):
+            self.snapshot.capture(result, scene(), mirror=False)
 
     def retarget(self, ctx: ReportContext) -> None:
         # Same columns, new thresholds or cues: the summary describes the spec as it is now.
@@ -199,19 +243,27 @@ class _Segment:
         if self.csv is not None:
             self.csv.close()
 
-    def finish(self, complete: bool, problem: str | None) -> tuple[dict[str, Any], dict[str, Path]]:
+    def finish(
+        self, complete: bool, problem: str | None, spec: StretchSpec
+    ) -> tuple[dict[str, Any], dict[str, Path]]:
         self.close()
-        if self.out_dir is None or self.stem is None:
+        if self.staging is None:
             return self.builder.summary(complete=complete, problem=problem), {}
         thumbnails = self.moments.thumbnails() if self.moments is not None else []
-        return finish_run(
-            self.builder,
-            run_outputs(self.out_dir, self.stem),
-            complete=complete,
-            problem=problem,
-            thumbnails=thumbnails,
-            subtitle=f"live: {self.ctx.source}",
-        )
+        try:
+            summary, written = finish_run(
+                self.builder,
+                self.staging.staged,
+                complete=complete,
+                problem=problem,
+                thumbnails=thumbnails,
+                subtitle=f"live: {self.ctx.source}",
+                comparison=form_comparison(spec, self.snapshot) if self.snapshot is not None else None,
+            )
+        except BaseException:
+            self.staging.discard()
+            raise
+        return summary, self.staging.publish(written)
 
 
 class _ItemRun:
@@ -239,13 +291,15 @@ class _ItemRun:
         on screen, which all belong to the old thresholds.
         """
         old = self.engine
+        # Everything that can refuse the spec comes before anything changes.
         engine = Engine(spec)
+        ctx = report_context(spec, self.source)
+        needed = required_landmarks(spec)
         if spec.sides == old.spec.sides:
             old.timer.target_s = spec.hold.target_s
             old.timer.grace_s = spec.hold.grace_s
             engine.timer = old.timer
-        self.engine, self.spec, self.needed = engine, spec, required_landmarks(spec)
-        ctx = report_context(spec, self.source)
+        self.engine, self.spec, self.needed = engine, spec, needed
         segment = self.segments[-1]
         if _same_columns(segment.ctx, ctx):
             segment.retarget(ctx)
@@ -263,8 +317,8 @@ class _ItemRun:
         """Nothing was judged (the session ended during the countdown): leave no files."""
         for segment in self.segments:
             segment.close()
-            if segment.csv is not None:
-                segment.csv.path.unlink(missing_ok=True)
+            if segment.staging is not None:
+                segment.staging.discard()
 
     def done_sides(self) -> set[str]:
         """Sides whose hold (or, for a reps stretch, rep count) reached its target."""
@@ -284,7 +338,7 @@ class _ItemRun:
     def finish(self, complete: bool, problem: str | None) -> ItemReport:
         report = ItemReport(self.item)
         for i, segment in enumerate(self.segments):
-            summary, outputs = segment.finish(complete, problem)
+            summary, outputs = segment.finish(complete, problem, self.spec)
             report.summaries.append(summary)
             report.outputs.update({(f"{k}{i + 1}" if i else k): v for k, v in outputs.items()})
         return report
@@ -316,6 +370,9 @@ class LiveSession:
         start (e.g. "voice off: no offline speech engine found ...")."""
         self.plan = plan
         self.capture = capture
+        # A detector that can see several people gets a tracker, so one person stays coached.
+        if hasattr(detector, "detect_all") and not isinstance(detector, TrackingDetector):
+            detector = TrackingDetector(cast("MultiDetector", detector))
         self.detector = detector
         self.display = display
         self.clock = clock
@@ -357,7 +414,7 @@ class LiveSession:
         if self.options.record and self.options.out_dir is None:
             raise ValueError("recording needs an output folder (LiveOptions.out_dir)")
         if self.options.out_dir is not None:
-            self.options.out_dir.mkdir(parents=True, exist_ok=True)
+            prepare_out_dir(self.options.out_dir)
         self._voice_notice = voice_notice
         self._voice_problem_shown = False
         # Last: the coach may start a speech thread, which run() ends.
@@ -378,13 +435,16 @@ class LiveSession:
             )
         if self._voice_notice:
             self.notices.post("voice", self._voice_notice, self.clock.now_s(), self.options.first_notice_s)
+        signals = _StopSignals(self._on_signal)
         try:
+            signals.install()
             self.capture.start()
             try:
                 self._loop()
             except KeyboardInterrupt:
                 self._end(EndReason.INTERRUPTED, "interrupted")
         finally:
+            signals.restore()
             if self.voice is not None:
                 interrupted = self._ended is EndReason.INTERRUPTED
                 self.voice.close(finish_s=0.0 if interrupted else VOICE_FINISH_S)
@@ -411,6 +471,10 @@ class LiveSession:
                 self._end(EndReason.QUIT)
             if self._done_at_s is not None and self.clock.now_s() - self._done_at_s >= self.options.finish_s:
                 self._end(EndReason.FINISHED)
+
+    def _on_signal(self, name: str) -> None:
+        """SIGINT or SIGTERM: end at the next frame, outputs closed and marked partial."""
+        self._end(EndReason.INTERRUPTED, "interrupted" if name == "SIGINT" else f"stopped by {name}")
 
     def _end(self, reason: EndReason, problem: str | None = None) -> None:
         if self._ended is None:
@@ -455,6 +519,7 @@ class LiveSession:
         inference_ms = getattr(self.detector, "last_inference_ms", None)
         if inference_ms is not None:
             self.stats.inference_ms.append(float(inference_ms))
+        self._on_people(getattr(self.detector, "last_update", None), now)
         self._person_seen = self._person_seen or pose is not None
 
         framing: Framing | None = None
@@ -479,6 +544,8 @@ class LiveSession:
 
         lines = self._status_lines(step, framing, frame.size_wh, now)
         scene = self._display_scene(frame.image_bgr, frame.size_wh, result, lines)
+        if step.phase is Stage.COUNTDOWN and step.item is not None:
+            self._show_reference(scene, step.item)
         ready_s = self.clock.now_s()
         latency_ms = (ready_s - captured.captured_s) * 1000.0
         self.display.show(scene)
@@ -488,6 +555,39 @@ class LiveSession:
         self._count_shown(ready_s, latency_ms)
         if self.observer is not None:
             self.observer(FrameView(result, step, tuple(lines), framing, latency_ms, engine_spec))
+
+    def _on_people(self, update: TrackUpdate | None, now: float) -> None:
+        """Say who is coached when others are in view; a new person starts the hold over."""
+        if update is None:
+            return
+        run = self._run
+        if update.switched:
+            if run is not None:
+                if run.engine.reps is not None:
+                    run.engine.reps.restart()
+                timer = run.engine.timer
+                for status in timer.statuses():
+                    if status.state is not HoldState.DONE:
+                        timer.restart(status.side)
+            self.notices.post(
+                _PEOPLE_NOTICE, "a different person is coached now: the hold starts over", now, 3.0
+            )
+        elif update.pose is None and update.lost_s is not None:
+            self.notices.post(_PEOPLE_NOTICE, "the person being coached left the view: hold paused", now, 1.0)
+        elif update.others_in_view:
+            self.notices.post(
+                _PEOPLE_NOTICE,
+                f"{update.others_in_view + 1} people in view: coaching the one who was here first",
+                now,
+                1.0,
+            )
+
+    def _show_reference(self, scene: ImageBGR, item: PlannedItem) -> None:
+        """While getting ready: what good form looks like, in a corner of the picture."""
+        spec = self._good_specs.get(item.spec_path)
+        figure = figure_for(spec) if spec is not None else None
+        if figure is not None:
+            paste_inset(scene, figure)
 
     def _speak(self, result: FrameResult, now: float) -> None:
         """Say the cue on screen (the voice decides when; it never blocks the loop)."""
@@ -628,11 +728,22 @@ class LiveSession:
         except SpecError as exc:
             self._keep_last_good(key, path, exc, now)
             return
-        self._good_specs[path] = spec
-        self.notices.post(key, f"spec reloaded: {path.name}", now, self.options.notice_s)
         run = self._run
         if run is not None and run.item.spec_path == path:
-            run.apply_spec(with_hold(spec, run.item.hold_s))
+            try:
+                run.apply_spec(with_hold(spec, run.item.hold_s))
+            except (ValueError, OutputError) as exc:
+                # Valid on its own but not usable here (e.g. its CSV columns collide).
+                message = " ".join(str(exc).split())
+                self.notices.post(
+                    key,
+                    f"{path.name} cannot be applied ({message}) - keeping the last good version",
+                    now,
+                    None,
+                )
+                return
+        self._good_specs[path] = spec
+        self.notices.post(key, f"spec reloaded: {path.name}", now, self.options.notice_s)
 
     def _keep_last_good(self, key: str, path: Path, exc: SpecError, now: float) -> None:
         """Keep coaching with the last good version; the error stays up until the file is fixed."""
@@ -646,8 +757,13 @@ class LiveSession:
         except SpecError as exc:
             self._keep_last_good(key, path, exc, now)
             return
+        try:
+            specs = {item.spec_path: load_spec(item.spec_path) for item in plan.items}
+        except SpecError as exc:  # a spec changed between the routine's check and now
+            self._keep_last_good(key, path, exc, now)
+            return
         for item in plan.items:
-            self._good_specs.setdefault(item.spec_path, load_spec(item.spec_path))
+            self._good_specs.setdefault(item.spec_path, specs[item.spec_path])
             self._watcher.watch(item.spec_path)
         self.runner.replace_upcoming(plan.items)
         if self.options.countdown_s is None:
@@ -725,7 +841,7 @@ class LiveSession:
         scene_wh = output_size(frame.size_wh)
         if self._sink is None:
             self._video_path = output_path(self.options.out_dir, self.options.stem, "video")
-            self._sink = VideoFileSink(self._video_path, scene_wh, self.stats.source_fps)
+            self._sink = VideoFileSink(staged_path(self._video_path), scene_wh, self.stats.source_fps)
         if scene_wh == frame.size_wh:
             scene = frame.image_bgr.copy()
         else:
@@ -764,6 +880,11 @@ class LiveSession:
             report = run.finish(complete, self._problem)
             items.append(report)
             outputs.update({f"{index + 1}:{key}": path for key, path in report.outputs.items()})
-        if self._sink is not None and self._video_path is not None and self._sink.frames_written:
-            outputs["video"] = self._video_path
+        if self._sink is not None and self._video_path is not None:
+            staged = staged_path(self._video_path)
+            if self._sink.frames_written:
+                os.replace(staged, self._video_path)  # closed by run(): whole and playable
+                outputs["video"] = self._video_path
+            else:
+                staged.unlink(missing_ok=True)
         return LiveResult(items, outputs, ended, self._problem, self.stats, self._person_seen)

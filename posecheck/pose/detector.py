@@ -103,11 +103,13 @@ _TO_RGB = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB, 4: cv2.COLOR_BGRA2RGB}
 
 
 class PoseDetector:
-    """One-person pose detector over a MediaPipe `.task` bundle.
+    """Pose detector over a MediaPipe `.task` bundle.
 
     Use it as a context manager (or call `close()`): it holds native threads
     and memory. "video" mode tracks across frames and needs the frame times;
-    "image" mode treats every call as an unrelated photo.
+    "image" mode treats every call as an unrelated photo. `num_poses` is how many
+    people the model looks for; `detect_all` returns them all, `detect` the first
+    (to keep coaching one person among several, see `posecheck.pose.tracking`).
     """
 
     def __init__(
@@ -115,12 +117,15 @@ class PoseDetector:
         model_path: Path,
         *,
         mode: Mode = "video",
+        num_poses: int = 1,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
         if mode not in _RUNNING_MODES:
             raise ValueError(f"mode must be 'video' or 'image', got {mode!r}")
+        if num_poses < 1:
+            raise ValueError(f"num_poses must be 1 or more, got {num_poses}")
         model_path = Path(model_path)
         if not model_path.is_file():
             raise ModelError(
@@ -135,7 +140,7 @@ class PoseDetector:
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
             running_mode=_RUNNING_MODES[mode],
-            num_poses=1,
+            num_poses=num_poses,
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
@@ -153,6 +158,7 @@ class PoseDetector:
 
         self.model_path = model_path
         self.mode: Mode = mode
+        self.num_poses = num_poses
         # Wall time of the last MediaPipe call alone (no colour conversion, no Pose building).
         self.last_inference_ms: float | None = None
         self._landmarker: Any = landmarker
@@ -167,6 +173,7 @@ class PoseDetector:
         variant: str = DEFAULT_VARIANT,
         *,
         mode: Mode = "video",
+        num_poses: int = 1,
         download: bool = True,
         progress: ProgressCallback | None = None,
         min_detection_confidence: float = 0.5,
@@ -178,6 +185,7 @@ class PoseDetector:
         return cls(
             model_path,
             mode=mode,
+            num_poses=num_poses,
             min_detection_confidence=min_detection_confidence,
             min_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
@@ -227,6 +235,11 @@ class PoseDetector:
         `timestamp_s` is the frame time (ignored in image mode). Pixel
         coordinates refer to `image_bgr` exactly as given.
         """
+        poses = self.detect_all(image_bgr, timestamp_s)
+        return poses[0] if poses else None
+
+    def detect_all(self, image_bgr: npt.NDArray[np.uint8], timestamp_s: float) -> list[Pose]:
+        """Landmarks of every person found (up to `num_poses`), in MediaPipe's order."""
         landmarker = self._landmarker
         if landmarker is None:
             raise RuntimeError("PoseDetector.detect() called after close()")
@@ -249,17 +262,19 @@ class PoseDetector:
             self.last_inference_ms = (time.perf_counter() - start_s) * 1000.0
         self._started = True
 
-        if not result.pose_landmarks:
-            return None
-        return _to_pose(result.pose_landmarks[0], result.pose_world_landmarks, width_px, height_px)
+        world = result.pose_world_landmarks or []
+        return [
+            _to_pose(landmarks, world[i] if i < len(world) else None, width_px, height_px)
+            for i, landmarks in enumerate(result.pose_landmarks or [])
+        ]
 
 
-def _to_pose(landmarks: Any, world_poses: Any, width_px: int, height_px: int) -> Pose:
+def _to_pose(landmarks: Any, world_landmarks: Any, width_px: int, height_px: int) -> Pose:
     """Build the Pose record; None from MediaPipe becomes NaN (numpy's float conversion)."""
     norm = np.array([(lm.x, lm.y, lm.visibility) for lm in landmarks], dtype=np.float64)
     xy_px = norm[:, :2] * np.array([width_px, height_px], dtype=np.float64)
-    if world_poses:
-        world_xyz_m = np.array([(lm.x, lm.y, lm.z) for lm in world_poses[0]], dtype=np.float64)
+    if world_landmarks:
+        world_xyz_m = np.array([(lm.x, lm.y, lm.z) for lm in world_landmarks], dtype=np.float64)
     else:
         world_xyz_m = np.full((NUM_LANDMARKS, 3), np.nan)
     return Pose(

@@ -86,6 +86,12 @@ def readable(name: str) -> str:
     return name.replace("foot_index", "toes").replace("_", " ")
 
 
+# Coordinates beyond these are damage, not positions: a picture is never a million pixels
+# across, and the model's metric estimate is centred on the hips.
+MAX_ABS_PX = 1e6
+MAX_ABS_M = 1e3
+
+
 @dataclass(frozen=True)
 class Pose:
     """One person's landmarks in one frame.
@@ -108,6 +114,26 @@ class Pose:
             raise ValueError(f"world_xyz_m must be ({NUM_LANDMARKS}, 3), got {self.world_xyz_m.shape}")
         if self.visibility.shape != (NUM_LANDMARKS,):
             raise ValueError(f"visibility must be ({NUM_LANDMARKS},), got {self.visibility.shape}")
+
+    def sanitized(self) -> Pose:
+        """This pose with impossible values made missing: infinite or absurdly far coordinates
+        become NaN, visibility is clipped to [0, 1] (NaN: 0). The same object when all is well.
+
+        Damaged recordings and synthetic input can hold such values; removing them once here
+        keeps every later computation free of overflow and inf - inf warnings.
+        """
+        xy_ok = np.isfinite(self.xy_px).all() and float(np.abs(self.xy_px).max()) < MAX_ABS_PX
+        # nan_to_num turns inf into the largest float, so one comparison catches both.
+        world_ok = not (np.abs(np.nan_to_num(self.world_xyz_m)) >= MAX_ABS_M).any()
+        vis = self.visibility
+        vis_ok = np.isfinite(vis).all() and float(vis.min()) >= 0.0 and float(vis.max()) <= 1.0
+        if xy_ok and world_ok and vis_ok:
+            return self
+        with np.errstate(invalid="ignore"):
+            xy_px = np.where(np.abs(self.xy_px) < MAX_ABS_PX, self.xy_px, np.nan)
+            world_xyz_m = np.where(np.abs(self.world_xyz_m) < MAX_ABS_M, self.world_xyz_m, np.nan)
+            visibility = np.clip(np.nan_to_num(vis, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+        return Pose(xy_px, world_xyz_m, visibility, self.image_wh)
 
     def in_frame(self, margin_px: float = 0.0) -> npt.NDArray[np.bool_]:
         """Which landmarks lie inside the picture (MediaPipe extrapolates off-frame ones)."""

@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +116,9 @@ class RecordingHeader:
             )
         size = data.get("size_wh")
         if not (
-            isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size)
+            isinstance(size, list)
+            and len(size) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= _MAX_SIZE_PX for v in size)
         ):
             raise SourceError(f'{where}: "size_wh" must be [width, height] in pixels, got {size!r}')
         names = data.get("landmarks")
@@ -127,7 +130,7 @@ class RecordingHeader:
         for key in ("source", "model"):
             if not isinstance(data.get(key), str):
                 raise SourceError(f'{where}: "{key}" must be a string, got {data.get(key)!r}')
-        fps = data.get("fps_hint")
+        fps = _finite_float(data.get("fps_hint"))
         count = data.get("frame_count_hint")
         rotation = data.get("rotation_deg", 0)
         if rotation not in (0, 90, 180, 270):
@@ -139,7 +142,7 @@ class RecordingHeader:
             size_wh=(size[0], size[1]),
             model=data["model"],
             rotation_deg=rotation,
-            fps_hint=float(fps) if isinstance(fps, (int, float)) and fps > 0 else None,
+            fps_hint=fps if fps is not None and fps > 0 else None,
             frame_count_hint=count if isinstance(count, int) and count >= 0 else None,
             created_by=str(data.get("created_by", "")),
             synthetic=synthetic if isinstance(synthetic, dict) else None,
@@ -301,7 +304,13 @@ class PoseRecording:
         if not self.path.is_file():
             raise SourceError(f"Pose recording {self.path} not found: check the path and try again.")
         with self._open() as lines:
-            first = _next_line(lines, self.path)
+            try:
+                first = _next_line(lines, self.path)
+            except _CutOff as cut:
+                raise SourceError(
+                    f"{self.path}:1: the recording is cut off before the end of its header ({cut}); "
+                    "copy or record it again"
+                ) from None
             if first is None:
                 raise SourceError(
                     f"{self.path}:1: the file is empty, not a pose recording; "
@@ -324,39 +333,50 @@ class PoseRecording:
             raise SourceError(f"Cannot read the pose recording {self.path}: {exc.strerror or exc}.") from exc
 
     def __iter__(self) -> Iterator[RecordedFrame]:
+        """Every readable frame. A damaged frame line is skipped and reported, never fatal:
+        afterwards `truncated` is True (the result is partial) and `problem` names the first
+        bad line and how many were skipped."""
         self.truncated, self.problem = False, None
         last_t_s = -math.inf
+        skipped: list[str] = []  # one message per unreadable frame line
+        ending: str | None = None  # why reading stopped before the end of the file
+        frames = 0
         with self._open() as lines:
-            _next_line(lines, self.path)  # the header, validated on opening
-            line_no, frames = 1, 0
-            while True:
+            line_no = 1
+            try:
+                _next_line(lines, self.path)  # the header, validated on opening
+            except _CutOff as cut:  # the file changed since it was opened
+                ending = f"{self.path.name} ends in the middle of its compressed data ({cut})"
+            while ending is None:
                 try:
                     line = _next_line(lines, self.path)
                 except _CutOff as cut:
-                    self.truncated = True
-                    self.problem = (
-                        f"{self.path.name} ends in the middle of its compressed data ({cut}); "
-                        f"the {frames} frames before that were read"
-                    )
-                    return
+                    ending = f"{self.path.name} ends in the middle of its compressed data ({cut})"
+                    break
+                except SourceError as error:
+                    reason = _reason_of(error, self.path)
+                    ending = f"{self.path.name} cannot be read past line {line_no} ({reason})"
+                    break
                 if line is None:
-                    return
+                    break
                 line_no += 1
                 try:
                     frame = _parse_frame(line, self.path, line_no, last_t_s, self.size_wh)
-                except SourceError:
+                except SourceError as error:
                     # Only the last line can lack its newline: a run stopped while writing it.
-                    if line.endswith("\n"):
-                        raise
-                    self.truncated = True
-                    self.problem = (
-                        f"{self.path.name}:{line_no}: the last line is cut off (the recording was "
-                        f"interrupted); the {frames} frames before it were read"
-                    )
-                    return
+                    if not line.endswith("\n"):
+                        ending = (
+                            f"{self.path.name}:{line_no}: the last line is cut off (the run was interrupted)"
+                        )
+                        break
+                    skipped.append(f"line {line_no}: {_reason_of(error, self.path)}")
+                    continue
                 last_t_s = frame.timestamp_s
                 frames += 1
                 yield frame
+        if ending is not None or skipped:
+            self.truncated = True
+            self.problem = _reading_problem(self.path.name, frames, skipped, ending)
 
     def read_all(self) -> list[RecordedFrame]:
         """Every frame, in a list (a recording of a minute at 30 fps takes about 2 MB)."""
@@ -377,6 +397,24 @@ def open_recording(path: str | os.PathLike[str]) -> PoseRecording:
     return PoseRecording(path)
 
 
+def _reason_of(error: SourceError, path: Path) -> str:
+    """A reader error without its leading 'path:line: ', for a message that names the line itself."""
+    text = str(error)
+    head, sep, rest = text.partition(": ")
+    return rest if sep and head.startswith(str(path)) else text
+
+
+def _reading_problem(name: str, frames: int, skipped: list[str], ending: str | None) -> str:
+    """One clause saying what was read and what was not."""
+    parts = []
+    if skipped:
+        more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
+        parts.append(f"{name} has {len(skipped)} unreadable frame line(s), skipped ({skipped[0]}{more})")
+    if ending is not None:
+        parts.append(ending)
+    return "; ".join(parts) + f"; the {frames} readable frames were read"
+
+
 class _CutOff(Exception):
     """A compressed recording ends without its end-of-stream marker."""
 
@@ -388,7 +426,7 @@ def _next_line(lines: IO[str], path: Path) -> str | None:
             line = lines.readline()
         except EOFError as exc:
             raise _CutOff(str(exc)) from None
-        except (OSError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+        except (OSError, UnicodeDecodeError, gzip.BadGzipFile, zlib.error) as exc:
             raise SourceError(
                 f"{path} cannot be read as a pose recording ({exc}); copy or record it again"
             ) from None
@@ -401,6 +439,10 @@ def _next_line(lines: IO[str], path: Path) -> str | None:
 def _parse(text: str, path: Path, line_no: int) -> Any:
     try:
         return json.loads(text)
+    except RecursionError:
+        raise SourceError(
+            f"{path}:{line_no}: not valid JSON for a pose recording (nested too deeply)"
+        ) from None
     except ValueError as exc:
         raise SourceError(
             f"{path}:{line_no}: not valid JSON ({exc}); every line of a pose recording is one JSON object"
@@ -414,11 +456,12 @@ def _parse_frame(
     where = f"{path}:{line_no}"
     if not isinstance(data, dict):
         raise SourceError(f'{where}: a frame line must be a JSON object {{"i": ..., "t": ..., "pose": ...}}')
-    index, t_s = data.get("i"), data.get("t")
-    if not isinstance(index, int) or index < 0:
-        raise SourceError(f'{where}: "i" (frame index) must be a whole number >= 0, got {index!r}')
-    if not isinstance(t_s, (int, float)) or not math.isfinite(t_s):
-        raise SourceError(f'{where}: "t" (timestamp in seconds) must be a number, got {t_s!r}')
+    index, raw_t = data.get("i"), data.get("t")
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < _MAX_INDEX:
+        raise SourceError(f'{where}: "i" (frame index) must be a whole number >= 0, got {_short(index)}')
+    t_s = _finite_float(raw_t)
+    if t_s is None:
+        raise SourceError(f'{where}: "t" (timestamp in seconds) must be a number, got {_short(raw_t)}')
     if not t_s > last_t_s:
         raise SourceError(
             f"{where}: timestamp {t_s} s does not come after the previous frame's {last_t_s} s; "
@@ -426,7 +469,7 @@ def _parse_frame(
         )
     raw_pose = data.get("pose")
     if raw_pose is None:
-        return RecordedFrame(index, float(t_s), None)
+        return RecordedFrame(index, t_s, None)
     if not isinstance(raw_pose, dict):
         raise SourceError(f'{where}: "pose" must be null or an object with "xy", "world" and "vis"')
     pose = Pose(
@@ -435,14 +478,20 @@ def _parse_frame(
         _array(raw_pose, "vis", (NUM_LANDMARKS,), where),
         image_wh,
     )
-    return RecordedFrame(index, float(t_s), pose)
+    return RecordedFrame(index, t_s, pose)
 
 
 def _array(raw_pose: dict[str, Any], key: str, shape: tuple[int, ...], where: str) -> npt.NDArray[np.float64]:
-    """A pose field as a float array of `shape`; null entries become NaN."""
+    """A pose field as a float array of `shape`; null entries become NaN, and so do infinities
+    (a coordinate at infinity is as unknown as a missing one)."""
+    raw = raw_pose.get(key)
     try:
-        values = np.array(raw_pose.get(key), dtype=np.float64)
+        values = np.array(raw, dtype=np.float64)
+    except OverflowError:
+        raise SourceError(f'{where}: "pose.{key}" holds a number too large for a coordinate') from None
     except (TypeError, ValueError):
+        values = np.empty(0)
+    if values.dtype != np.float64 or _holds_bools(raw):
         values = np.empty(0)
     if values.shape != shape:
         expected = " x ".join(str(n) for n in shape)
@@ -450,4 +499,40 @@ def _array(raw_pose: dict[str, Any], key: str, shape: tuple[int, ...], where: st
             f'{where}: "pose.{key}" must be {expected} numbers (or null), one per landmark in the '
             f"header's order; got shape {values.shape}"
         )
+    values[~np.isfinite(values)] = np.nan
     return values
+
+
+# Pictures are at most a few thousand pixels wide; a header claiming more is damaged.
+_MAX_SIZE_PX = 1 << 16
+# Larger frame indexes than this are garbage (a day of video at 1000 fps is 8.6e7 frames).
+_MAX_INDEX = 2**53
+
+
+def _finite_float(value: object) -> float | None:
+    """The value as a finite float, or None for anything else (bools, huge ints, NaN, strings)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _short(value: object, limit: int = 40) -> str:
+    """repr() for a message: shortened, and safe for ints too long for repr()."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int longer than Python converts to text
+        text = "a very long integer"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _holds_bools(raw: object) -> bool:
+    """True/false are not coordinates, though numpy would read them as 1 and 0."""
+    if isinstance(raw, bool):
+        return True
+    if isinstance(raw, list):
+        return any(_holds_bools(item) for item in raw)
+    return False

@@ -7,7 +7,7 @@ on the spec package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -56,6 +56,8 @@ class ReportContext:
     rule_measure: dict[str, str]  # rule id -> measure id
     # Reps-mode specs: the sides reps are counted for; adds CSV columns after the fixed ones.
     rep_sides: tuple[str, ...] = ()
+    # How far back inside its range a failing value must come to pass (plots draw the band).
+    rule_hysteresis: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Built by code from an already validated spec, so a mismatch is a programming error.

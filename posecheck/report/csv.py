@@ -5,12 +5,32 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
 from posecheck.output import StreamedOutput
 from posecheck.report.context import UNIT_DECIMALS, ReportContext, output_error, person_seen
 from posecheck.results import FrameResult
+
+# A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(...), @SUM...);
+# tab and carriage return start formulas in some of them too.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with = + - @ (or a tab
+    or carriage return) gets a leading apostrophe. Numbers, negative ones included, stay numbers."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def safe_row(cells: Iterable[object]) -> list[object]:
+    """`spreadsheet_safe` over a row."""
+    return [spreadsheet_safe(cell) for cell in cells]
 
 
 def _format_value(value: float, unit: str) -> str:
@@ -50,7 +70,7 @@ class FrameCsvWriter(StreamedOutput):
             raise output_error(self.path, "per-frame CSV", exc) from exc
         self._writer = csv.writer(self._file)
         try:
-            self._writer.writerow(ctx.csv_columns)
+            self._writer.writerow(safe_row(ctx.csv_columns))
             self._file.flush()
         except OSError as exc:
             self._close_quietly()
@@ -60,7 +80,7 @@ class FrameCsvWriter(StreamedOutput):
         """Append the row for one frame."""
         if self._file is None:
             raise ValueError(f"FrameCsvWriter for {self.path} is closed")
-        row = self._row(result)
+        row = safe_row(self._row(result))  # cues and labels come from spec files
         try:
             self._writer.writerow(row)
             self.rows_written += 1

@@ -33,7 +33,7 @@ from posecheck.report.context import (
     output_error,
     readable,
 )
-from posecheck.report.moments import FaultThumbnail
+from posecheck.report.moments import FaultThumbnail, FormComparison
 from posecheck.report.series import SeriesRecorder, code_runs
 from posecheck.report.summary import attempted, held_text, side_label
 from posecheck.results import HoldState, Verdict
@@ -118,9 +118,12 @@ def write_html_report(
     thumbnails: Sequence[FaultThumbnail] = (),
     *,
     generated_at: dt.datetime | None = None,
+    comparison: FormComparison | None = None,
 ) -> int:
     """Write report.html (replacing it atomically); returns its size in bytes."""
-    text = render_html_report(summary, series, ctx, thumbnails, generated_at=generated_at)
+    text = render_html_report(
+        summary, series, ctx, thumbnails, generated_at=generated_at, comparison=comparison
+    )
     target = Path(path)
     temporary = target.with_name(target.name + ".tmp")
     data = text.encode("utf-8")
@@ -140,6 +143,7 @@ def render_html_report(
     thumbnails: Sequence[FaultThumbnail] = (),
     *,
     generated_at: dt.datetime | None = None,
+    comparison: FormComparison | None = None,
 ) -> str:
     """The whole page as one string."""
     when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
@@ -149,6 +153,7 @@ def render_html_report(
         _header(summary, ctx, when),
         _holds_section(summary, series, ctx, timing),
         _asymmetry_section(summary),
+        _comparison_section(comparison),
         _reps_section(summary),
         _timeline_section(series, ctx, timing, moments),
         _moments_section(moments, ctx),
@@ -306,6 +311,30 @@ def _asymmetry_section(summary: dict[str, Any]) -> str:
         f"<p>Held {held_text(sides['left']['best_held_s'])} s on the left and "
         f"{held_text(sides['right']['best_held_s'])} s on the right, with no rule failing mostly "
         "on one side.</p></section>"
+    )
+
+
+def _comparison_section(comparison: FormComparison | None) -> str:
+    """The spec's good form beside the person's own moment in the pose."""
+    if comparison is None:
+        return ""
+    reference = base64.b64encode(comparison.reference_jpeg).decode("ascii")
+    cards = [
+        '<figure class="compare-card" data-figure="reference">'
+        f'<img src="data:image/jpeg;base64,{reference}" alt="good form for this stretch">'
+        "<figcaption><b>Good form</b>: the stretch inside every rule of the spec</figcaption></figure>"
+    ]
+    if comparison.person_jpeg is not None and comparison.person_t_s is not None:
+        own = base64.b64encode(comparison.person_jpeg).decode("ascii")
+        note = "every rule passing" if comparison.person_good_form else "your first moment in the pose"
+        cards.append(
+            '<figure class="compare-card" data-figure="person">'
+            f'<img src="data:image/jpeg;base64,{own}" alt="you at {_clock(comparison.person_t_s)}">'
+            f"<figcaption><b>You</b> at {_clock(comparison.person_t_s)}: {_e(note)}</figcaption></figure>"
+        )
+    return (
+        '<section id="good-form"><h2>What good form looks like</h2>'
+        f'<div class="compare">{"".join(cards)}</div></section>'
     )
 
 
@@ -941,7 +970,17 @@ svg .marker text { font-size:11px; font-weight:700; fill:var(--ink); }
 .bar-fill { display:block; height:100%; background:var(--pass); }
 footer { color:var(--muted); font-size:13px; padding:4px 4px 0; }
 footer p { margin:2px 0; }
+.compare { display:grid; grid-template-columns:repeat(auto-fit,minmax(300px,1fr)); gap:16px; }
+.compare-card { margin:0; border:1px solid var(--line); border-radius:10px; overflow:hidden; }
+.compare-card img { display:block; width:100%; height:260px; object-fit:contain; background:#263238; }
+.compare-card figcaption { padding:8px 12px; font-size:14px; }
 @media (max-width:800px) { .tiles, .measures { grid-template-columns:1fr 1fr; } }
 @media print { body { background:#fff; } section, header { break-inside:avoid; } }
 """
 )
+
+# The look every posecheck page shares (the progress page reuses it): stylesheet and helpers.
+STYLESHEET: Final = _CSS
+escape = _e
+svg_element = _svg
+axis_ticks = _ticks

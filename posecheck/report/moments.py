@@ -202,3 +202,58 @@ def encode_thumbnail(scene_bgr: ImageBGR, width_px: int = THUMBNAIL_WIDTH_PX) ->
     if not ok:
         raise ValueError(f"cannot encode a {width}x{height} picture as JPEG")
     return bytes(buffer)
+
+
+# Good form must last this long before its picture is taken: not a pass on the way through.
+GOOD_FORM_SETTLED_S: Final = 1.5
+
+
+@dataclass(frozen=True)
+class FormComparison:
+    """For report.html: the spec's reference figure beside the person's own moment in the pose.
+
+    `person_jpeg` is the annotated frame (a video) or the person's own stick figure (a
+    recording, which holds no pictures); `person_t_s` is when it was.
+    """
+
+    reference_jpeg: bytes
+    person_jpeg: bytes | None
+    person_t_s: float | None
+    person_good_form: bool  # every rule passing then (else the first moment in the pose)
+
+
+@dataclass
+class FormSnapshot:
+    """Picks the person's moment to compare with good form: the first frame after every rule
+    has passed for `settled_s` in the pose, else the first frame in the pose.
+
+    Call `due(result)` on every frame; when it is True, pass the picture to `capture`.
+    """
+
+    width_px: int = THUMBNAIL_WIDTH_PX
+    settled_s: float = GOOD_FORM_SETTLED_S
+    jpeg: bytes | None = field(default=None, init=False)
+    result: FrameResult | None = field(default=None, init=False)
+    good_form: bool = field(default=False, init=False)
+    _good_since_s: float | None = field(default=None, init=False)
+
+    def due(self, result: FrameResult) -> bool:
+        if self.good_form or not result.in_pose or result.pose is None:
+            self._good_since_s = None if not result.in_pose else self._good_since_s
+            return False
+        all_pass = bool(result.checks) and all(c.verdict.value == "pass" for c in result.checks)
+        if not all_pass:
+            self._good_since_s = None
+            return self.result is None  # the first moment in the pose, until a good one comes
+        if self._good_since_s is None:
+            self._good_since_s = result.timestamp_s
+        return result.timestamp_s - self._good_since_s >= self.settled_s or self.result is None
+
+    def capture(self, result: FrameResult, scene_bgr: ImageBGR | None, mirror: bool = False) -> None:
+        """Keep this moment (`scene_bgr` None: no picture, only the pose)."""
+        settled = self._good_since_s is not None and result.timestamp_s - self._good_since_s >= self.settled_s
+        self.result = result
+        self.good_form = settled
+        if scene_bgr is not None and result.pose is not None:
+            x0, y0, x1, y1 = person_box(result.pose, scene_bgr.shape[1], scene_bgr.shape[0], mirror)
+            self.jpeg = encode_thumbnail(scene_bgr[y0:y1, x0:x1], self.width_px)

@@ -3,8 +3,11 @@ allowed bands and hold timers over time."""
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -62,6 +65,13 @@ def _draw_band(
             )
 
 
+def _runs(mask: BoolArray, t: FloatArray, end_s: FloatArray) -> list[tuple[float, float]]:
+    """(start_s, end_s) of each run of True frames."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(float(t[a]), float(end_s[b])) for a, b in zip(starts, stops, strict=True)]
+
+
 def _with_gaps(t: FloatArray, y: FloatArray, continues: BoolArray) -> tuple[FloatArray, FloatArray]:
     """Insert NaN where frames do not continue, so lines are not drawn across gaps."""
     gaps = np.flatnonzero(~continues[1:]) + 1
@@ -116,6 +126,28 @@ def plot_timeline(
     dpi: int = 100,
 ) -> tuple[int, int]:
     """Draw verdicts, in-pose, side, measurements and hold timers over time; returns (w, h) px."""
+    with plain_text():
+        return _plot_timeline(path_png, series, subtitle, frame_interval_cap_s, width_px, dpi)
+
+
+@contextlib.contextmanager
+def plain_text() -> Iterator[None]:
+    """Text drawn as written: a '$' pair in a spec's name or label is not TeX (mathtext would
+    fail on '$x^{2$' and garble '$5 or $10')."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        yield
+
+
+def _plot_timeline(
+    path_png: str | os.PathLike[str],
+    series: SeriesRecorder,
+    subtitle: str | None,
+    frame_interval_cap_s: float,
+    width_px: int,
+    dpi: int,
+) -> tuple[int, int]:
     # Imported here so CSV/JSON-only runs do not pay for matplotlib's import.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -153,7 +185,7 @@ def plot_timeline(
     )
     if subtitle_lines:
         # Above the legend, which sits on top of the band panel.
-        band_ax.set_title("\n".join(subtitle_lines), loc="left", fontsize=10.5, pad=30)
+        band_ax.set_title("\n".join(subtitle_lines), loc="left", fontsize=10.5, pad=44)
 
     # Stretches without frames (dropped or missing video) are hatched on every panel.
     gap_starts = np.flatnonzero(~continues[1:])
@@ -219,12 +251,14 @@ def plot_timeline(
         Patch(color=palette.IN_POSE, label="in pose"),
         Patch(color=palette.PERSON, label="person, not in pose"),
         Patch(facecolor="none", edgecolor=palette.OUT_OF_POSE, hatch="///", label="no frames"),
+        Patch(facecolor="none", edgecolor=palette.PASS, hatch="///", label="hysteresis"),
+        Patch(color=palette.WAITING, alpha=0.3, label="waiting min. duration"),
     ]
     band_ax.legend(
         handles=legend,
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
-        ncols=len(legend),
+        ncols=math.ceil(len(legend) / 2),  # two rows: every entry fits the width
         frameon=False,
         fontsize=9,
         handlelength=1.2,
@@ -253,6 +287,18 @@ def plot_timeline(
             for limit in (lo, hi):
                 if limit is not None:
                     ax.axhline(limit, color=palette.PASS, linewidth=0.8, linestyle="--")
+        # Each rule's hysteresis band, and the frames where its verdict waits out the minimum
+        # duration: a value inside the band with a failing verdict is not a contradiction.
+        for rid in (r for r in ctx.rule_ids if ctx.rule_measure.get(r) == mid):
+            lo, hi = ctx.allowed_range(rid)
+            hysteresis = ctx.rule_hysteresis.get(rid, 0.0)
+            draw_hysteresis(ax, lo, hi, hysteresis)
+            codes = series.verdict_codes[:, ctx.rule_ids.index(rid)]
+            passing = codes == VERDICT_CODES[Verdict.PASS]
+            failing = (codes == _FAIL_LOW) | (codes == _FAIL_HIGH)
+            waiting = in_pose & verdict_waiting(values, passing, failing, lo, hi, hysteresis)
+            for start_s, stop_s in _runs(waiting, t, end_s):
+                ax.axvspan(start_s, stop_s, color=palette.WAITING, alpha=0.3, linewidth=0)
         # Out-of-pose values are faint: they are not judged.
         ax.plot(*_with_gaps(t, values, continues), color=palette.OUT_OF_POSE, linewidth=1.0)
         in_pose_values = np.where(in_pose, values, np.nan)
@@ -333,3 +379,38 @@ def plot_timeline(
         raise output_error(path, "timeline plot", exc) from exc
     # The Figure was never registered with pyplot, so dropping it frees it; nothing global to close.
     return width_px, height_px
+
+
+def draw_hysteresis(ax: Axes, low: float | None, high: float | None, hysteresis: float) -> None:
+    """The band just inside each limit where a failing value still fails (it must come back
+    further in to pass again), hatched in the allowed colour."""
+    if hysteresis <= 0:
+        return
+    bands = []
+    if low is not None:
+        bands.append((low, low + hysteresis))
+    if high is not None:
+        bands.append((high - hysteresis, high))
+    for start, stop in bands:
+        ax.axhspan(start, stop, facecolor="none", edgecolor=palette.PASS, hatch="///", linewidth=0, alpha=0.7)
+
+
+def verdict_waiting(
+    values: FloatArray,
+    passing: BoolArray,
+    failing: BoolArray,
+    low: float | None,
+    high: float | None,
+    hysteresis: float,
+) -> BoolArray:
+    """Frames where the value already says the other verdict but the rule's minimum duration
+    has not passed yet: outside the range while still passing, or back inside (beyond the
+    hysteresis band) while still failing."""
+    lo = -math.inf if low is None else low
+    hi = math.inf if high is None else high
+    seen = np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        outside = seen & ((values < lo) | (values > hi))
+        clear = seen & (values >= lo + hysteresis) & (values <= hi - hysteresis)
+    result: BoolArray = (outside & passing) | (clear & failing)
+    return result

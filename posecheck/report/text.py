@@ -39,6 +39,8 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append(f"{label}: {count} of {reps['target']} reps{extra}.")
     if not summary["complete"] and summary.get("problem"):
         lines.append(f"Stopped early: {summary['problem']}")
+    elif summary.get("problem"):
+        lines.append(f"Note: {summary['problem']}")  # e.g. a clock that restarted, skipped frames
     lines.append(f"Verdict: {summary['verdict']}")
     return "\n".join(lines)
 

@@ -89,7 +89,10 @@ def describe_spec(spec: StretchSpec) -> str:
         "In the pose when:",
     ]
     for cond in spec.entry:
-        lines.append(f"  - {_condition(spec, cond.measure, cond.min, cond.max)}")
+        views = f" (judged from: {', '.join(cond.views)})" if cond.views else ""
+        lines.append(f"  - {_condition(spec, cond.measure, cond.min, cond.max)}{views}")
+        if cond.cue:
+            lines.append(f'      near-miss cue: "{cond.cue}"')
     if spec.mode == "reps":
         lines += ["", "Phases:"]
         for phase in spec.phases:
@@ -108,6 +111,9 @@ def describe_spec(spec: StretchSpec) -> str:
             f"  - [{rule.severity}] {rule.id}: {rule.measure} {_range(rule.min, rule.max, m.unit)}{during}"
         )
         lines.append(f"      measures: {describe_measure(m)}")
+        if rule.views:
+            views = ", ".join(rule.views)
+            lines.append(f"      judged from: {views} views (else UNKNOWN, with a cue to turn)")
         if m.cross_check == "either":
             lines.append("      a fault needs both sides to show it when the far side is visible")
         elif m.cross_check == "both":

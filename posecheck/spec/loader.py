@@ -6,6 +6,7 @@ import difflib
 import os
 import types
 import typing
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
 
 from posecheck.errors import SpecError
 from posecheck.spec.model import StretchSpec
@@ -22,18 +31,38 @@ SPECS_ENV = "POSECHECK_SPECS_DIR"
 
 MEASURE_KINDS = ("angle", "direction", "inclination", "offset", "between", "distance")
 
+# A spec is a few levels deep; far deeper nesting is a mistake or an attack on the parser's recursion.
+MAX_NESTING = 32
+# Python refuses to convert integers longer than 4300 digits; no spec value needs more than a few.
+MAX_NUMBER_CHARS = 40
+
 # Errors found across the whole spec (cross-references, mode) start with their own key path.
 _SPEC_LEVEL_PATHS = ("rules[", "entry[", "phases[", "cycle", "hold:", "reps:", "measurements.")
 
 
 def specs_dir() -> Path:
-    """The folder of bundled specs: $POSECHECK_SPECS_DIR, ./stretch_specs, or the one beside the package."""
+    """The spec catalog: $POSECHECK_SPECS_DIR, ./stretch_specs, or the one shipped in the package.
+
+    A $POSECHECK_SPECS_DIR that is not a folder is a SpecError: silently using another
+    catalog would judge against specs the user did not mean.
+    """
     env = os.environ.get(SPECS_ENV)
     if env:
-        return Path(env)
+        folder = Path(env)
+        if not folder.is_dir():
+            raise SpecError(
+                f"{SPECS_ENV}={env} is not a folder: point it at a folder of spec files, or unset it "
+                "to use the specs that come with posecheck"
+            )
+        return folder
     cwd_dir = Path.cwd() / "stretch_specs"
     if cwd_dir.is_dir():
         return cwd_dir
+    # posecheck/catalog: the catalog as package data in an installed wheel; in a checkout, a
+    # link to stretch_specs/ at the top of the repository.
+    packaged = Path(__file__).resolve().parents[1] / "catalog"
+    if packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parents[2] / "stretch_specs"
 
 
@@ -62,20 +91,71 @@ def find_spec(name_or_path: str, folder: Path | None = None) -> Path:
     raise SpecError(f"no stretch spec called '{name_or_path}': {hint}")
 
 
+def load_spec(path: Path | str) -> StretchSpec:
+    """Parse and validate one spec file; any problem is a SpecError naming file, key path and line."""
+    path = Path(path)
+    data = read_yaml(path, "spec file")
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
+    try:
+        spec = StretchSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_describe(path, data, exc)) from None
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # The checks in parse_spec_yaml should leave nothing that gets here; one plain line if it does.
+        raise SpecError(f"{path}:1: the spec cannot be checked ({type(exc).__name__}: {exc})") from None
+    if spec.id != path.stem:
+        line = _line_of(data, ("id",))
+        raise SpecError(
+            f"{path}:{line}: id: '{spec.id}' differs from the file name; rename the file "
+            f"to {spec.id}.yaml or set id: {path.stem}"
+        )
+    return spec
+
+
 def read_yaml(path: Path, what: str) -> Any:
     """The YAML document of a spec or routine file (ruamel round-trip, so keys keep their lines).
 
-    Any problem is a SpecError naming `what` and the file, or file:line for bad YAML.
+    Any problem is a SpecError naming `what` and the file, or file:line where it is.
     """
+    return parse_spec_yaml(path, read_spec_text(path, what))
+
+
+def read_spec_text(path: Path, what: str = "spec file") -> str:
+    """The file's text; a SpecError for a missing or unreadable file or bytes that are not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SpecError(f"{what} {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read {what} {path}: {exc}") from None
+    except IsADirectoryError:
+        raise SpecError(f"{what} {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise SpecError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02X} at column {column}); "
+            "save the file with UTF-8 encoding"
+        ) from None
+
+
+def parse_spec_yaml(path: Path, text: str) -> Any:
+    """Parse YAML text into ruamel's round-trip document; any problem is a SpecError with a line.
+
+    The event stream is checked first (iteratively), so nesting that would exhaust the
+    recursive composer, mapping keys that are lists or mappings, and integers too long
+    for Python to convert are reported at their line instead of raising deep inside ruamel.
+    """
     yaml = YAML(typ="rt")
     try:
-        data = yaml.load(text)
+        with warnings.catch_warnings():
+            # ruamel warns (on stderr) about reused anchors and the like; errors say enough.
+            warnings.simplefilter("ignore")
+            _check_events(path, yaml.parse(text))
+            data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         problem = " ".join((exc.problem or "invalid YAML").split())
@@ -96,26 +176,51 @@ def read_yaml(path: Path, what: str) -> Any:
         raise SpecError(
             f"{path}:{line}: not valid YAML: unreadable {reason}; remove control characters"
         ) from None
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # _check_events rules these out; a construct it missed still gets one plain line.
+        raise SpecError(f"{path}:1: not valid YAML for a spec ({type(exc).__name__}: {exc})") from None
     return data
 
 
-def load_spec(path: Path | str) -> StretchSpec:
-    """Parse and validate one spec file; any problem is a SpecError naming file, key path and line."""
-    path = Path(path)
-    data = read_yaml(path, "spec file")
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}:1: a spec file must be a mapping of keys (id, name, view, ...)")
-    try:
-        spec = StretchSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(_describe(path, data, exc)) from None
-    if spec.id != path.stem:
-        line = _line_of(data, ("id",))
-        raise SpecError(
-            f"{path}:{line}: id: '{spec.id}' differs from the file name; rename the file "
-            f"to {spec.id}.yaml or set id: {path.stem}"
-        )
-    return spec
+def _check_events(path: Path, events: Any) -> None:
+    """Reject what ruamel's recursive composer or int() would choke on, with the line it is on."""
+    # One entry per open collection: [is_mapping, nodes seen so far] (keys at even counts).
+    open_collections: list[list[Any]] = []
+    for event in events:
+        if isinstance(event, CollectionEndEvent):
+            open_collections.pop()
+            continue
+        if not isinstance(event, (NodeEvent, AliasEvent)):
+            continue
+        line = event.start_mark.line + 1
+        parent = open_collections[-1] if open_collections else None
+        is_key = parent is not None and parent[0] and parent[1] % 2 == 0
+        if parent is not None:
+            parent[1] += 1
+        if isinstance(event, CollectionStartEvent):
+            if is_key:
+                raise SpecError(
+                    f"{path}:{line}: a key is a list or mapping ('? {{...}}' or '? [...]'); "
+                    "keys must be plain names such as 'hold' or 'knee_angle'"
+                )
+            open_collections.append([isinstance(event, MappingStartEvent), 0])
+            if len(open_collections) > MAX_NESTING:
+                raise SpecError(
+                    f"{path}:{line}: nested more than {MAX_NESTING} levels deep; a spec needs only a "
+                    "few levels, so check the brackets and indentation"
+                )
+        elif isinstance(event, ScalarEvent) and event.style is None and _too_long_number(event.value):
+            raise SpecError(
+                f"{path}:{line}: a number {len(event.value)} characters long; write a number of at "
+                f"most {MAX_NUMBER_CHARS} characters"
+            )
+
+
+def _too_long_number(value: str) -> bool:
+    """A plain scalar YAML would read as an integer (digits, signs, underscores) that is very long."""
+    if len(value) <= MAX_NUMBER_CHARS:
+        return False
+    return value.lstrip("+-").replace("_", "").replace(":", "").isdigit()
 
 
 def _describe(path: Path, data: Any, exc: ValidationError) -> str:
@@ -149,14 +254,23 @@ def _describe_one(data: Any, error: Any) -> tuple[int, int, str]:
     elif kind == "missing":
         message = f"missing required key '{loc[-1]}': add it"
     elif kind == "literal_error":
-        message = f"got {error.get('input')!r}; {message.lower()}"
+        message = f"got {_short_repr(error.get('input'))}; {message.lower()}"
     elif kind in ("float_parsing", "float_type", "int_parsing"):
-        message = f"got {error.get('input')!r}: write a number"
+        message = f"got {_short_repr(error.get('input'))}: write a number"
     elif message.startswith(_SPEC_LEVEL_PATHS):
         # Cross-reference errors raised at spec level carry their own key path.
         head, _, message = message.partition(": ")
         loc = _parse_path(head)
     return rank, _line_of(data, loc), f"{_format_loc(loc) or '(top level)'}: {message}"
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    """repr() for a message: shortened, and safe for values repr() itself refuses (huge ints)."""
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _unknown_key_message(key: str, allowed: Sequence[str]) -> str:

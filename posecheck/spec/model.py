@@ -42,6 +42,17 @@ def _check_landmark(name: str) -> str:
 
 LandmarkName = Annotated[str, Field(description="landmark, e.g. front_knee, left_hip, mid_shoulder")]
 
+# Camera views the engine tells apart on every frame (posecheck/checks/view.py):
+# side-on, three-quarter, square-on (front or back), and looking along the torso (from above).
+View = Literal["side", "three-quarter", "front", "above"]
+VIEWS: tuple[str, ...] = ("side", "three-quarter", "front", "above")
+
+_VIEWS_DESCRIPTION = (
+    "camera views this can be judged from (side, three-quarter, front, above); in any other view it "
+    "is not judged: a rule shows UNKNOWN with a cue to turn, an entry condition is left out "
+    "(default: every view)"
+)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -251,12 +262,27 @@ class _Range(_Strict):
         return self
 
 
+def _check_views(v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if v is not None and len(set(v)) != len(v):
+        raise ValueError("a view is listed twice: list each once")
+    return v
+
+
 class EntryCondition(_Range):
     """One condition that says the person is in the pose at all."""
 
     measure: str = Field(description="id of a measurement")
     hysteresis: float | None = Field(None, ge=0, description="default: 5 deg / 0.03 ratio")
     min_duration_s: float = Field(0.5, ge=0, le=10, description="how long before in/out of pose flips")
+    cue: str | None = Field(
+        None,
+        min_length=3,
+        description="near-miss cue: shown instead of entry_cue when only this condition (or one "
+        "other) keeps the person out of the pose, e.g. 'Lower your back knee to the floor'",
+    )
+    views: tuple[View, ...] | None = Field(None, min_length=1, description=_VIEWS_DESCRIPTION)
+
+    _views = field_validator("views")(_check_views)
 
 
 class Rule(_Range):
@@ -280,6 +306,9 @@ class Rule(_Range):
         min_length=1,
         description="reps mode: ids of the phases in which the rule is judged (default: always)",
     )
+    views: tuple[View, ...] | None = Field(None, min_length=1, description=_VIEWS_DESCRIPTION)
+
+    _views = field_validator("views")(_check_views)
 
 
 class WorkingSide(_Strict):

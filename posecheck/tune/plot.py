@@ -12,12 +12,14 @@ import numpy as np
 
 from posecheck import palette
 from posecheck.errors import OutputError
+from posecheck.report.plot import draw_hysteresis, plain_text, verdict_waiting
 from posecheck.timing import continues_previous, frame_durations_s
 from posecheck.tune.rescore import PASS_CODE, BoolArray, FloatArray, RuleTrace, Scored
 from posecheck.tune.suggest import RuleStats, Suggestion, format_value
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
 
 _COLOR_VALUE = palette.VALUE
 _COLOR_OUT_OF_POSE = palette.OUT_OF_POSE
@@ -59,6 +61,19 @@ def plot_tune(
     dpi: int = 100,
 ) -> tuple[int, int]:
     """Write the PNG; returns its (width, height) in pixels."""
+    with plain_text():
+        return _plot_tune(path_png, scored, stats, suggestions, suggested_fail_pct, width_px, dpi)
+
+
+def _plot_tune(
+    path_png: str | os.PathLike[str],
+    scored: Scored,
+    stats: Mapping[str, RuleStats],
+    suggestions: Mapping[str, Suggestion] | None,
+    suggested_fail_pct: Mapping[str, float] | None,
+    width_px: int,
+    dpi: int,
+) -> tuple[int, int]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -79,7 +94,7 @@ def plot_tune(
     )
     in_pose_spans = _spans(scored.in_pose, t, end_s)
     for ax, trace in zip(axes, scored.rules, strict=False):
-        _panel(ax, scored, trace, stats[trace.rule.id], suggestions.get(trace.rule.id), in_pose_spans)
+        _panel(ax, scored, trace, stats[trace.rule.id], suggestions.get(trace.rule.id), in_pose_spans, end_s)
         pct = suggested_fail_pct.get(trace.rule.id)
         if pct is not None and math.isfinite(pct):
             ax.text(
@@ -100,7 +115,10 @@ def plot_tune(
         Line2D([], [], color=_COLOR_OUT_OF_POSE, linewidth=1.2, label="not in pose (not judged)"),
         Patch(color=_COLOR_IN_POSE, alpha=0.12, label="in pose"),
         Patch(color=_COLOR_ALLOWED, alpha=0.25, label="allowed now"),
-        Line2D([], [], color=_COLOR_FAIL["critical"], linewidth=2.4, label="failing"),
+        Patch(facecolor="none", edgecolor=_COLOR_ALLOWED, hatch="///", label="hysteresis"),
+        Patch(color=palette.WAITING, alpha=0.3, label="waiting min. duration"),
+        Line2D([], [], color=_COLOR_FAIL["critical"], linewidth=2.4, label="failing, critical"),
+        Line2D([], [], color=_COLOR_FAIL["advisory"], linewidth=2.4, label="failing, advisory"),
         Line2D([], [], color=_COLOR_FAIL["critical"], marker="v", linestyle="none", label="starts failing"),
         Line2D([], [], color=_COLOR_ALLOWED, marker="^", linestyle="none", label="passes again"),
     ]
@@ -109,7 +127,7 @@ def plot_tune(
     fig.legend(
         handles=legend,
         loc="outside lower center",
-        ncols=len(legend),
+        ncols=math.ceil(len(legend) / 2),  # two rows: every entry fits the width
         frameon=False,
         fontsize=9,
         handlelength=1.6,
@@ -130,6 +148,7 @@ def _panel(
     stats: RuleStats,
     suggestion: Suggestion | None,
     in_pose_spans: list[tuple[float, float]],
+    frame_end_s: FloatArray,
 ) -> None:
     rule, unit = trace.rule, trace.unit
     t, values, in_pose = scored.timestamps_s, trace.values, scored.in_pose
@@ -160,6 +179,12 @@ def _panel(
     for bound in (rule.min, rule.max):
         if bound is not None:
             ax.axhline(bound, color=_COLOR_ALLOWED, linewidth=1.0)
+    hysteresis = scored.spec.hysteresis_for(rule)
+    draw_hysteresis(ax, rule.min, rule.max, hysteresis)
+    passing = trace.verdicts == PASS_CODE
+    waiting = in_pose & verdict_waiting(values, passing, trace.failing, rule.min, rule.max, hysteresis)
+    for start_s, stop_s in _spans(waiting, t, frame_end_s):
+        ax.axvspan(start_s, stop_s, color=palette.WAITING, alpha=0.3, linewidth=0)
     if suggestion is not None:
         for bound in suggestion.range:
             if bound is not None:

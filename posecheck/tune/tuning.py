@@ -17,6 +17,7 @@ import numpy as np
 
 from posecheck.errors import OutputError
 from posecheck.pose.recording import RecordedFrame
+from posecheck.report.csv import spreadsheet_safe
 from posecheck.report.outputs import output_path
 from posecheck.spec.model import StretchSpec
 from posecheck.tune.plot import plot_tune
@@ -162,7 +163,7 @@ def write_csv(path: Path, rows: Sequence[Mapping[str, str]]) -> None:
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
     except OSError as exc:
         raise OutputError(f"cannot write the tune table {path}: {exc.strerror or exc}") from None
 

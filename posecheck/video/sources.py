@@ -40,6 +40,11 @@ _JOIN_TIMEOUT_S = 10.0
 # past this many in a row the rest of the file is treated as unreadable.
 _MAX_CONSECUTIVE_BAD_PACKETS = 50
 
+# A timestamp this far behind the previous frame's (in frame intervals) is a restart of the
+# clock, as in streams joined end to end; smaller steps back are repeated or stray frames.
+_RESET_BACK_INTERVALS = 2.0
+_RESET_BACK_MIN_S = 0.1
+
 # Clockwise degrees -> the cv2.rotate code that turns the decoded picture upright.
 _CLOCKWISE_ROTATE_CODES = {
     90: cv2.ROTATE_90_CLOCKWISE,
@@ -140,6 +145,11 @@ class VideoFileSource(FrameSource):
     not increase by a whole millisecond are dropped (counted in `frames_dropped`),
     so `round(timestamp_s * 1000)` and `int(timestamp_s * 1000)` are strictly
     increasing too, as MediaPipe's VIDEO mode requires.
+
+    When the clock restarts (files joined end to end, a stream that starts its
+    timestamps again), the timeline continues: the new stretch starts one frame
+    interval after the last frame (counted in `timestamp_resets`). Both are reported
+    in `problem`, as a warning: nothing is dropped silently.
     """
 
     is_video = True
@@ -148,6 +158,7 @@ class VideoFileSource(FrameSource):
         self.path = Path(path)
         self.name = self.path.stem
         self.frames_dropped = 0
+        self.timestamp_resets = 0
         self._started = False
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -264,11 +275,22 @@ class VideoFileSource(FrameSource):
         try:
             first_pts: int | None = None
             last_timestamp_s: float | None = None
+            offset_s = 0.0  # added after each clock restart so the timeline continues
+            interval_s = 1.0 / (self.fps_hint or 30.0)
             index = 0
             for av_frame in chain([self._first], self._decoded):
                 if self._stop.is_set():
                     return
-                timestamp_s, first_pts = self._timestamp_s(av_frame, first_pts, last_timestamp_s)
+                raw_s, first_pts = self._timestamp_s(av_frame, first_pts, last_timestamp_s)
+                timestamp_s = raw_s + offset_s
+                if last_timestamp_s is not None:
+                    step_s = timestamp_s - last_timestamp_s
+                    if -step_s > max(_RESET_BACK_INTERVALS * interval_s, _RESET_BACK_MIN_S):
+                        offset_s += last_timestamp_s + interval_s - timestamp_s
+                        timestamp_s = last_timestamp_s + interval_s
+                        self.timestamp_resets += 1
+                    elif 0.001 <= step_s <= 1.0:
+                        interval_s = step_s  # follow the real rate (variable frame rate included)
                 if last_timestamp_s is not None and not _advances_ms(last_timestamp_s, timestamp_s):
                     self.frames_dropped += 1
                     continue
@@ -327,11 +349,23 @@ class VideoFileSource(FrameSource):
                 f"{self.path.name} ends early: {self._frames_decoded} of {expected} frames "
                 "could be decoded; the file may be cut off or still being copied"
             )
-        elif self._bad_packets:
-            self.problem = (
+        notes = [self.problem] if self.problem else []
+        if self._bad_packets and self._fatal_error is None and not short:
+            notes.append(
                 f"{self.path.name} has {self._bad_packets} damaged packet(s) that were "
                 f"skipped ({self._last_error})"
             )
+        if self.timestamp_resets:
+            notes.append(
+                f"the timestamps in {self.path.name} start again {self.timestamp_resets} time(s) "
+                "(joined recordings?); the timeline continues one frame after each restart"
+            )
+        if self.frames_dropped:
+            notes.append(
+                f"{self.frames_dropped} frame(s) without a time of their own (repeated, or under 1 ms "
+                "after the previous frame) were skipped"
+            )
+        self.problem = "; ".join(notes) or None
 
     def _put(self, item: Frame | _End | _Failed) -> bool:
         """Queue an item unless the consumer has gone; False means stop decoding."""
@@ -389,8 +423,12 @@ class ImageSource(FrameSource):
     """One photo, or every photo in a folder sorted by file name.
 
     Frame `index` i comes from `paths[i]`; `current_path` is the photo last yielded.
-    Photos are read with EXIF orientation applied. `size_wh` is the first photo's
-    size: photos in a folder may differ, so use each `Frame.size_wh`.
+    Photos are read with EXIF orientation applied. `size_wh` is the first readable
+    photo's size: photos in a folder may differ, so use each `Frame.size_wh`.
+
+    In a folder, a photo that cannot be decoded or is cut off (a JPEG or PNG without
+    its end marker) is skipped and listed in `skipped`; afterwards `truncated` is True
+    and `problem` names it. A single photo like that is a SourceError.
     """
 
     is_video = False
@@ -399,11 +437,16 @@ class ImageSource(FrameSource):
         self.path = Path(path)
         # A folder given as "." still needs a name for the output files.
         self.name = self.path.stem if self.path.is_file() else self.path.resolve().name
+        self.skipped: list[tuple[Path, str]] = []
         if self.path.is_dir():
+            try:
+                children = list(self.path.iterdir())
+            except OSError as error:
+                raise SourceError(f"Folder {self.path} cannot be listed ({_reason(error)}).") from None
             self.paths = sorted(
                 (
                     child
-                    for child in self.path.iterdir()
+                    for child in children
                     # Dot files are editor and macOS metadata, not photos.
                     if child.suffix.lower() in PHOTO_SUFFIXES
                     and child.is_file()
@@ -421,27 +464,86 @@ class ImageSource(FrameSource):
             self.paths = [self.path]
         self.current_path: Path | None = None
         self.frame_count_hint = len(self.paths)
-        self._first_bgr: npt.NDArray[np.uint8] | None = _read_photo(self.paths[0])
-        height_px, width_px = self._first_bgr.shape[:2]
+        # The first readable photo gives the size; unreadable ones before it are skipped.
+        self._first: tuple[int, npt.NDArray[np.uint8]] | None = None
+        for index, photo_path in enumerate(self.paths):
+            image_bgr = self._read_or_skip(photo_path)
+            if image_bgr is not None:
+                self._first = (index, image_bgr)
+                break
+        if self._first is None:
+            first_path, reason = self.skipped[0]
+            raise SourceError(
+                f"None of the {len(self.paths)} photos in {self.path} can be read "
+                f"({first_path.name}: {reason}); check that they were copied completely."
+            )
+        height_px, width_px = self._first[1].shape[:2]
         self.size_wh = (width_px, height_px)
 
+    def _read_or_skip(self, photo_path: Path) -> npt.NDArray[np.uint8] | None:
+        """The photo, or None after noting why it was skipped (a single photo raises instead)."""
+        loaded = _load_photo(photo_path)
+        if not isinstance(loaded, str):
+            return loaded
+        if len(self.paths) == 1:
+            raise _not_readable(photo_path, loaded)
+        self.skipped.append((photo_path, loaded))
+        self.truncated = True
+        count = len(self.skipped)
+        first_path, first_reason = self.skipped[0]
+        more = f" and {count - 1} more" if count > 1 else ""
+        self.problem = (
+            f"{count} photo(s) could not be read and were skipped ({first_path.name}: {first_reason}{more})"
+        )
+        return None
+
     def __iter__(self) -> Iterator[Frame]:
-        for index, photo_path in enumerate(self.paths):
-            if index == 0 and self._first_bgr is not None:
-                image_bgr, self._first_bgr = self._first_bgr, None
-            else:
-                image_bgr = _read_photo(photo_path)
+        first = self._first
+        if first is None:
+            return
+        start, first_bgr = first
+        self._first = None
+        for index in range(start, len(self.paths)):
+            photo_path = self.paths[index]
+            image_bgr = first_bgr if index == start else self._read_or_skip(photo_path)
+            if image_bgr is None:
+                continue
             self.current_path = photo_path
             yield Frame(image_bgr, index, float(index))
 
     def close(self) -> None:
         """Drop the cached first photo; photos hold no open files."""
-        self._first_bgr = None
+        self._first = None
 
 
-def _read_photo(path: Path) -> npt.NDArray[np.uint8]:
+def _load_photo(path: Path) -> npt.NDArray[np.uint8] | str:
+    """The photo as upright BGR, or the reason it cannot be used."""
+    cut_off = _cut_off_reason(path)
+    if cut_off is not None:
+        return cut_off
     # IMREAD_COLOR applies the EXIF orientation and drops alpha and 16-bit depth.
     image_bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image_bgr is None:
-        raise _not_readable(path, "the photo cannot be decoded")
+        return "the photo cannot be decoded"
     return cast("npt.NDArray[np.uint8]", image_bgr)
+
+
+def _cut_off_reason(path: Path) -> str | None:
+    """Why a JPEG or PNG file is incomplete, or None if it ends properly (or is another format).
+
+    OpenCV decodes a cut-off JPEG without complaint and fills the missing rows with grey,
+    which the model would happily score. A JPEG ends with the EOI marker after its last
+    scan (SOS); entropy-coded data never contains either marker, so an embedded thumbnail
+    (whose EOI comes before the main image's SOS) cannot hide a cut. A PNG ends with IEND.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return f"it cannot be read: {_reason(error)}"
+    if data[:3] == b"\xff\xd8\xff":
+        last_scan = data.rfind(b"\xff\xda")
+        if last_scan < 0 or data.rfind(b"\xff\xd9") < last_scan:
+            return "the JPEG is cut off: it ends before its end-of-image marker"
+    elif data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" not in data[-64:]:
+        return "the PNG is cut off: it ends before its IEND chunk"
+    return None

@@ -17,7 +17,8 @@ from support.poses import (
     FRONT_FOOT_OUT_OF_PICTURE,
     FRONT_KNEE_HIDDEN,
     GOOD_FORM,
-    KNEE_PAST_ANKLE,
+    KNEE_PAST_TOES,
+    KNEE_PAST_TOES_LEAN_DEG,
     KNEE_RULE,
     make_pose,
 )
@@ -90,7 +91,7 @@ def test_good_form_holds_on_the_forward_leg(
     assert last.measurements["front_knee"].landmarks == (f"{side}_hip", f"{side}_knee", f"{side}_ankle")
     assert last.measurements["front_knee"].anchor == f"{side}_knee"
     assert last.measurements["front_knee"].value == pytest.approx(93.6, abs=0.1)
-    assert last.measurements["knee_ahead"].value == pytest.approx(0.0, abs=1e-6)
+    assert last.measurements["shin_lean"].value == pytest.approx(0.0, abs=1e-6)
     assert last.measurements["torso_lean"].value == pytest.approx(2.0, abs=0.1)  # a touch forward
     assert last.measurements["back_thigh"].value == pytest.approx(25.2, abs=0.1)  # hip ahead of the knee
     # The hold runs from the first frame: held time = elapsed frame time.
@@ -114,17 +115,17 @@ def test_hold_reaches_the_target_and_stays_done(clip: Clip, kneeling_hip_flexor:
 # --- a fault, its correction and its confirmation ---------------------------------------
 
 
-def test_knee_past_the_ankle_fails_pauses_and_is_corrected(
+def test_knee_past_the_toes_fails_pauses_and_is_corrected(
     clip: Clip, kneeling_hip_flexor: StretchSpec
 ) -> None:
     rule = next(r for r in kneeling_hip_flexor.rules if r.id == KNEE_RULE)
     clip.play(GOOD_FORM, 1.0)
     t_move = clip.t_s
-    fault = clip.play(make_pose(KNEE_PAST_ANKLE), 2.0)
+    fault = clip.play(make_pose(KNEE_PAST_TOES), 2.0)
 
     # Still in the pose (the entry conditions are wide), the measurement well over the limit.
     assert all(r.in_pose for r in fault)
-    assert fault[-1].measurements["knee_ahead"].value == pytest.approx(60 / math.hypot(220, 10), abs=1e-3)
+    assert fault[-1].measurements["shin_lean"].value == pytest.approx(KNEE_PAST_TOES_LEAN_DEG, abs=0.05)
     failing = [r for r in fault if check(r) is Verdict.FAIL_HIGH]
     assert failing, "the knee rule never failed"
     t_fail = failing[0].timestamp_s
@@ -138,7 +139,8 @@ def test_knee_past_the_ankle_fails_pauses_and_is_corrected(
     for result in failing:
         assert result.hold is not None
         assert (result.hold.state, result.hold.held_s) == (HoldState.PAUSED, held_at_fail)
-    # The cue is the knee correction, pointing at the front knee.
+    # The cue is the knee correction, pointing at the front knee: the critical tier's
+    # (the advisory tier, knee past the ankle, fails too but gives way to it).
     assert failing[0].cue is not None
     assert (failing[0].cue.kind, failing[0].cue.rule_id, failing[0].cue.text) == (
         "correction",
@@ -167,9 +169,9 @@ def test_knee_past_the_ankle_fails_pauses_and_is_corrected(
 
 def test_hidden_front_knee_is_unknown_not_stale(clip: Clip) -> None:
     clip.play(GOOD_FORM, 1.0)
-    fault = clip.play(make_pose(KNEE_PAST_ANKLE), 2.0)
+    fault = clip.play(make_pose(KNEE_PAST_TOES), 2.0)
     assert check(fault[-1]) is Verdict.FAIL_HIGH
-    hidden = clip.play(make_pose(KNEE_PAST_ANKLE, FRONT_KNEE_HIDDEN), 1.0)
+    hidden = clip.play(make_pose(KNEE_PAST_TOES, FRONT_KNEE_HIDDEN), 1.0)
     first = hidden[0]
     # The very first blind frame forgets the old verdict.
     assert check(first) is Verdict.UNKNOWN
@@ -187,7 +189,7 @@ def test_hidden_front_knee_is_unknown_not_stale(clip: Clip) -> None:
     # The hold is paused, not counted.
     assert all(r.hold is not None and r.hold.state is HoldState.PAUSED for r in hidden)
     # Seen again: the first measurement decides at once (no min_duration from UNKNOWN).
-    seen = clip.play(make_pose(KNEE_PAST_ANKLE), 0.2)
+    seen = clip.play(make_pose(KNEE_PAST_TOES), 0.2)
     assert check(seen[0]) is Verdict.FAIL_HIGH
 
 
@@ -253,9 +255,9 @@ def test_still_images_judge_each_photo_on_its_own(kneeling_hip_flexor: StretchSp
     assert good.in_pose and check(good) is Verdict.PASS
     assert (good.hold, good.holds, good.cue) == (None, (), None)
     # The very next photo, same timestamp: its own verdict at once, no min_duration, no smoothing.
-    bad = engine.step(make_pose(KNEE_PAST_ANKLE), 0.0, 1)
+    bad = engine.step(make_pose(KNEE_PAST_TOES), 0.0, 1)
     assert check(bad) is Verdict.FAIL_HIGH
-    assert bad.measurements["knee_ahead"].value == pytest.approx(60 / math.hypot(220, 10))
+    assert bad.measurements["shin_lean"].value == pytest.approx(KNEE_PAST_TOES_LEAN_DEG)
     assert bad.cue is not None and (bad.cue.kind, bad.cue.rule_id) == ("correction", KNEE_RULE)
     assert (bad.hold, bad.holds) == (None, ())
     # And back: no memory of the bad photo, no confirmation either.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import pytest
 from support.paths import REPO_DIR
 
 from posecheck.commands.common import ExitCode, end_of_run
-from posecheck.errors import ModelError, OutputError, PosecheckError, SourceError, SpecError
+from posecheck.errors import HistoryError, ModelError, OutputError, PosecheckError, SourceError, SpecError
 
 
 def test_every_error_exits_with_its_code_from_the_one_table() -> None:
@@ -20,12 +21,14 @@ def test_every_error_exits_with_its_code_from_the_one_table() -> None:
         SourceError: ExitCode.BAD_INPUT,
         ModelError: ExitCode.NO_MODEL,
         OutputError: ExitCode.CANNOT_WRITE,
+        HistoryError: ExitCode.HISTORY_UNUSABLE,
     } == {
         error: ExitCode(error.exit_code)
-        for error in (PosecheckError, SpecError, SourceError, ModelError, OutputError)
+        for error in (PosecheckError, SpecError, SourceError, ModelError, OutputError, HistoryError)
     }
     assert len({int(code) for code in ExitCode}) == len(ExitCode)  # no two meanings share a code
-    assert (ExitCode.OK, ExitCode.NO_PERSON, ExitCode.INTERRUPTED) == (0, 2, 130)
+    assert (ExitCode.OK, ExitCode.USAGE, ExitCode.NO_PERSON, ExitCode.INTERRUPTED) == (0, 2, 7, 130)
+    assert ExitCode.TERMINATED == 143
 
 
 @pytest.mark.parametrize(
@@ -88,3 +91,22 @@ def test_no_import_cycle_and_nothing_imports_the_entry_point() -> None:
             if "posecheck.cli" in names:
                 importers.append(path.name)
     assert importers == ["__main__.py"]
+
+
+def test_a_closed_output_pipe_stops_quietly() -> None:
+    """`posecheck specs | head -1`: the reader is gone before the list is written."""
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)  # every write now fails with EPIPE (Python ignores SIGPIPE)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "posecheck", "specs"],
+            stdout=write_fd,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO_DIR,
+            timeout=120,
+        )
+    finally:
+        os.close(write_fd)
+    assert result.returncode == ExitCode.BROKEN_PIPE == 141
+    assert result.stderr == ""

@@ -107,7 +107,7 @@ def test_video_with_nobody(capsys: pytest.CaptureFixture[str], with_model: Path,
     clip = tmp_path / "empty_room.mp4"
     _write_clip(clip, frames=20)
     code, _, err = _run(capsys, "analyze", str(clip), "-s", GOOD_SPEC, "-o", str(tmp_path / "out"), "-q")
-    assert code == 2
+    assert code == 7  # no person found
     assert "no person found in" in err and "Traceback" not in err
     summary = json.loads((tmp_path / "out" / "empty_room.summary.json").read_text())
     assert summary["frames_with_person"] == 0
@@ -157,9 +157,10 @@ def test_interrupted_analysis_leaves_playable_results(
         text=True,
     )
     csv_path = out / f"{clip.stem}.frames.csv"
+    staged_csv = out / f"{clip.stem}.partial.frames.csv"  # its name until the run ends
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if csv_path.exists() and csv_path.read_text().count("\n") > 60:
+        if staged_csv.exists() and staged_csv.read_text().count("\n") > 60:
             break
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
@@ -172,5 +173,6 @@ def test_interrupted_analysis_leaves_playable_results(
     with av.open(str(out / f"{clip.stem}.annotated.mp4")) as container:
         decoded = sum(1 for _ in container.decode(video=0))
     assert decoded == summary["frames_analysed"]
+    assert not staged_csv.exists()  # renamed into place, marked partial by the summary
     rows = csv_path.read_text().strip().splitlines()
     assert len(rows) - 1 == summary["frames_analysed"]

@@ -134,7 +134,7 @@ def _differences(picture: Any, source: Any) -> tuple[float, float]:
 
 def _knee_max(spec: StretchSpec | None) -> float | None:
     assert spec is not None
-    return next(rule.max for rule in spec.rules if rule.id == "knee-over-ankle")
+    return next(rule.max for rule in spec.rules if rule.id == "knee-past-toes")
 
 
 def _single(stretch: str, path: Path | None = None) -> Plan:
@@ -167,6 +167,8 @@ def live_and_analyze(
                     "kneeling-hip-flexor",
                     "--no-window",
                     "--every-frame",
+                    "--people",  # the same model settings as analyze's default
+                    "1",
                     "--countdown",
                     "0",
                     "--out",
@@ -236,8 +238,8 @@ def test_hot_reload_applies_a_valid_edit_and_survives_a_broken_one(
     # Tighten the knee rule so far that this (good) kneel fails it; comments and order kept.
     yaml = YAML(typ="rt")
     document = yaml.load(original)
-    knee_rule = next(rule for rule in document["rules"] if rule["id"] == "knee-over-ankle")
-    knee_rule["max"] = -0.5
+    knee_rule = next(rule for rule in document["rules"] if rule["id"] == "knee-past-toes")
+    knee_rule["max"] = -20.0
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     tightened = buffer.getvalue()
@@ -247,7 +249,7 @@ def test_hot_reload_applies_a_valid_edit_and_survives_a_broken_one(
     capture = _clip_capture(footage_dir, HIP_FLEXOR, clock)
 
     def knee(view: FrameView) -> Verdict | None:
-        return next((c.verdict for c in view.result.checks if c.rule_id == "knee-over-ankle"), None)
+        return next((c.verdict for c in view.result.checks if c.rule_id == "knee-past-toes"), None)
 
     with Session(_single("kneeling-hip-flexor", spec_path), capture, model_path, clock, options) as run:
         _wait(lambda: sum(knee(v) is Verdict.PASS for v in run.views) >= 20, 30, "the knee rule to pass")
@@ -264,7 +266,7 @@ def test_hot_reload_applies_a_valid_edit_and_survives_a_broken_one(
             lambda: any(knee(v) is Verdict.FAIL_HIGH for v in run.views[edited_from:]), 5, "the new threshold"
         )
         after = run.views[-1]
-        assert after.engine_spec is not None and _knee_max(after.engine_spec) == -0.5
+        assert after.engine_spec is not None and _knee_max(after.engine_spec) == -20.0
         assert "spec reloaded: kneeling-hip-flexor.yaml" in after.lines
         # The hold timer survives the reload; the failing critical rule now pauses it.
         assert after.result.hold is not None and after.result.hold.held_s >= held_before
@@ -276,7 +278,7 @@ def test_hot_reload_applies_a_valid_edit_and_survives_a_broken_one(
         _wait(lambda: len(run.views) > broken_from + 10, 10, "frames after the broken edit")
         shown = " ".join(run.views[-1].lines)
         assert "kneeling-hip-flexor.yaml:" in shown and "keeping the last good version" in shown
-        assert _knee_max(run.views[-1].engine_spec) == -0.5
+        assert _knee_max(run.views[-1].engine_spec) == -20.0
         assert knee(run.views[-1]) is Verdict.FAIL_HIGH
 
         spec_path.write_text(original)  # fixed again: the error goes away

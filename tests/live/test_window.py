@@ -241,6 +241,10 @@ def test_live_window_draws_the_overlay_mirrored_and_quits_on_q(
     try:
         countdown = _wait_for_shot(screen, _countdown_banner, 60, "the countdown banner", process)
         cv2.imwrite(str(tmp_path / "countdown.png"), countdown)
+        # While getting ready, what good form looks like: the reference figure at the top right.
+        inset = countdown[80:460, 800:]
+        assert int(_near(inset, (90, 200, 40), 30).sum()) > 1500  # its green frame
+        assert int(_near(inset, (120, 205, 80), 30).sum()) > 500  # the figure's good-form green
         holding = _wait_for_shot(screen, _hold_running, 30, "a running hold", process)
         cv2.imwrite(str(tmp_path / "holding.png"), holding)
         height, width = holding.shape[:2]

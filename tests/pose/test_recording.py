@@ -170,15 +170,39 @@ BAD_FILES = [
         lambda lines: _header_with(lines, landmarks=["nose"]),
         "MediaPipe pose landmark names",
     ),
-    ("bad frame json", lambda lines: [*lines[:2], "{oops", *lines[3:]], ":3: not valid JSON"),
-    ("no timestamp", lambda lines: _frame_with(lines, 2, t=None), ':2: "t" (timestamp in seconds)'),
-    ("time goes back", lambda lines: _frame_with(lines, 3, t=0.0), ":3: timestamp 0.0 s does not come after"),
+]
+
+# A damaged frame line is skipped and reported; the frames around it are kept.
+BAD_FRAME_LINES = [
+    ("bad frame json", lambda lines: [*lines[:2], "{oops", *lines[3:]], "line 3: not valid JSON"),
+    ("no timestamp", lambda lines: _frame_with(lines, 2, t=None), 'line 2: "t" (timestamp in seconds)'),
+    (
+        "time goes back",
+        lambda lines: _frame_with(lines, 3, t=0.0),
+        "line 3: timestamp 0.0 s does not come after",
+    ),
     (
         "short xy",
         lambda lines: _frame_with(lines, 2, pose={"xy": [[1, 2]], "world": [], "vis": []}),
         '"pose.xy" must be 33 x 2',
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"), [(e, m) for _, e, m in BAD_FRAME_LINES], ids=[n for n, _, _ in BAD_FRAME_LINES]
+)
+def test_a_bad_frame_line_is_skipped_and_reported(tmp_path: Path, edit: object, message: str) -> None:
+    lines = edit(_lines(tmp_path))  # type: ignore[operator]
+    path = tmp_path / "bad.pose.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    recording = open_recording(path)
+    frames = recording.read_all()
+    assert len(frames) == 3  # 4 frames, one damaged
+    assert recording.truncated
+    assert recording.problem is not None
+    assert message in recording.problem
+    assert "1 unreadable frame line(s), skipped" in recording.problem
 
 
 @pytest.mark.parametrize(
@@ -297,3 +321,57 @@ def test_rescoring_a_saved_recording_gives_the_video_analysis_verdicts(
             if a[measure_id] or b[measure_id]:
                 # 0.1 px rounding moves an angle by well under 0.1 degree at this size.
                 assert float(a[measure_id]) == pytest.approx(float(b[measure_id]), abs=0.15)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("t", 10**4000, id="huge-int-t"),
+        pytest.param("i", 10**4000, id="huge-int-i"),
+        pytest.param("xy", [[10**400, 1]] * 33, id="huge-int-xy"),
+        pytest.param("world", [[1, 2, -(10**999)]] * 33, id="huge-int-world"),
+    ],
+)
+def test_huge_integers_are_a_reported_bad_line(tmp_path: Path, field: str, value: object) -> None:
+    lines = _lines(tmp_path)
+    if field in ("t", "i"):
+        lines = _frame_with(lines, 3, **{field: value})
+    else:
+        frame = json.loads(lines[2])
+        frame["pose"][field] = value
+        lines[2] = json.dumps(frame)
+    path = tmp_path / "huge.pose.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    recording = open_recording(path)
+    frames = recording.read_all()
+    assert [f.index for f in frames] == [0, 2, 3]
+    assert recording.truncated
+    assert recording.problem is not None and "line 3:" in recording.problem
+
+
+def test_garbage_line_keeps_the_good_frames_on_both_sides(tmp_path: Path) -> None:
+    path = tmp_path / "long.pose.jsonl"
+    _write(path, _poses(40))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(31, "\x00\x01 garbage \xff")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    recording = open_recording(path)
+    frames = recording.read_all()
+    assert len(frames) == 40
+    assert recording.truncated
+    assert recording.problem is not None
+    assert "line 32: not valid JSON" in recording.problem
+    assert "the 40 readable frames were read" in recording.problem
+
+
+def test_infinite_coordinates_read_as_missing(tmp_path: Path) -> None:
+    lines = _lines(tmp_path)
+    frame = json.loads(lines[1])
+    frame["pose"]["xy"][0] = [1e400, -1e400]  # json writes these as Infinity / -Infinity
+    lines[1] = json.dumps(frame)
+    path = tmp_path / "inf.pose.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frames = open_recording(path).read_all()
+    assert len(frames) == 4
+    pose = frames[0].pose
+    assert pose is not None and np.isnan(pose.xy_px[0]).all()

@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from support.poses import FPS, GOOD_FORM, IMAGE_WH, KNEE_PAST_ANKLE, KNEE_RULE, make_pose
+from support.poses import FPS, GOOD_FORM, IMAGE_WH, KNEE_PAST_TOES, KNEE_RULE, make_pose
 
 from posecheck.checks.engine import Engine
 from posecheck.cli import main
@@ -94,9 +94,9 @@ def scripted(spec: StretchSpec, ctx: ReportContext) -> dict[str, Any]:
 
     play(None, 1.0)
     play(GOOD_FORM, 12.0)
-    play(make_pose(KNEE_PAST_ANKLE), 1.5)
+    play(make_pose(KNEE_PAST_TOES), 1.5)
     play(GOOD_FORM, 3.0)
-    right, right_knee_past = make_pose(swap_legs=True), make_pose(KNEE_PAST_ANKLE, swap_legs=True)
+    right, right_knee_past = make_pose(swap_legs=True), make_pose(KNEE_PAST_TOES, swap_legs=True)
     play(right, 4.0)
     play(right_knee_past, 4.0)
     play(right, 1.0)
@@ -165,8 +165,7 @@ def test_asymmetry_is_called_out(page_text: str) -> None:
     assert 'class="callout callout-warn"' in callout
     assert "The right side held" in callout
     assert (
-        "&#x27;Front knee past the ankle - slide the front foot forward&#x27; came up mostly on the right"
-        in callout
+        "&#x27;Knee past the toes - slide the front foot forward&#x27; came up mostly on the right" in callout
     )
 
 

@@ -59,6 +59,7 @@ class Coach:
     reps: dict[str, int] | None = None  # reps counted by eye, per side
     phase: str | None = None  # a photo of a dynamic move: the phase it shows
     fault: str | None = None  # a critical rule a coach sees failing (held frames)
+    advice: str | None = None  # an advisory rule a coach sees failing (held frames)
     why: str = ""  # how the expectation was judged, when not obvious
     known_miss: str | None = None  # expected to fail today: strict xfail with the reason
 
@@ -136,10 +137,9 @@ ROWS: list[tuple[str, str, Coach]] = [
                 Coach(
                     1,
                     side="left",
-                    max_critical=None,
-                    fault="knee-over-ankle",
-                    why="the front shin leans ~15 deg forward: the kneecap is past the ankle, "
-                    "which STRETCHES.md's (C) cue forbids (the manifest's 'good' is a visual label)",
+                    max_critical=0.0,
+                    why="the front shin leans ~15 deg forward: the kneecap a little past the ankle, "
+                    "at the advisory limit (not asserted), well short of the toes: no critical fault",
                 ),
             ),
             *[
@@ -148,10 +148,11 @@ ROWS: list[tuple[str, str, Coach]] = [
                     spec,
                     Coach(
                         1,
-                        max_critical=None,
-                        fault="knee-over-ankle",
-                        why="deep kneel, front knee ~40 deg with the knee well past the ankle; "
-                        "side not asserted: the legs cannot be told apart by eye at this size",
+                        max_critical=0.0,
+                        advice="knee-over-ankle",
+                        why="deep kneel, front knee ~40 deg with the knee well past the ankle (advised) "
+                        "and at the toe line, not clearly past it (no critical fault); side not "
+                        "asserted: the legs cannot be told apart by eye at this size",
                     ),
                 )
                 for i in (0, 1)
@@ -190,7 +191,12 @@ ROWS: list[tuple[str, str, Coach]] = [
             (
                 "low_lunge/eoin_half-kneeling-wall-stretch.jpg",
                 spec,
-                Coach(0, why="half-kneeling, but filmed from the front: the spec needs a side view"),
+                Coach(
+                    1,
+                    side="left",
+                    why="half-kneeling, the legs seen from the side and the chest turned to the camera "
+                    "(arms open along a wall): the legs, not the chest, tell the front leg",
+                ),
             ),
             ("low_lunge/fedb_split-squat_0.jpg", spec, Coach(0, why="standing split squat")),
             ("low_lunge/fedb_split-squat_1.jpg", spec, Coach(0, why="split squat, back knee off the floor")),
@@ -486,11 +492,21 @@ ROWS: list[tuple[str, str, Coach]] = [
         "butterfly",
         Coach(1, known_miss="folded flat over the feet: the model puts the ankles a full torso apart"),
     ),
-    # --- seated_straddle, frog (one photo each)
+    # --- seated_straddle, seated_forward_bend, frog
     (
         "seated_straddle/fedb_straddle_0.jpg",
         "seated-side-straddle",
-        Coach(1, side="left", why="left leg straight out to the side, reaching for its toes"),
+        Coach(0, why="wide straddle with both legs straight: no foot rests at the other knee"),
+    ),
+    (
+        "seated_forward_bend/fitbod_seated-forward-bend.mp4",
+        "seated-side-straddle",
+        Coach(0, why="seated forward bend, both legs long together"),
+    ),
+    (
+        "seated_forward_bend/fedb_seated-hamstring_0.jpg",
+        "seated-side-straddle",
+        Coach(1, side="left", why="left leg long, the right foot at its inner thigh, reaching for its toes"),
     ),
     ("frog/eoin_frog-pose.jpg", "frog", Coach(1)),
     # --- side_lying_leg_lift: lifts, and the kicks spec must count none
@@ -580,8 +596,6 @@ NEGATIVES: list[tuple[str, str, str]] = [
     ("glute_bridge/physio_bridge-ball-squeeze.mp4", "butterfly", ""),
     ("seated_forward_bend/fitbod_seated-forward-bend.mp4", "butterfly", ""),
     ("seated_figure_four/chloe_seated-figure-four-on-box.gif", "butterfly", ""),
-    ("seated_forward_bend/fitbod_seated-forward-bend.mp4", "seated-side-straddle", ""),
-    ("seated_forward_bend/fedb_seated-hamstring_0.jpg", "seated-side-straddle", ""),
     ("butterfly/fitbod_butterfly.mp4", "seated-side-straddle", ""),
     ("cat_cow/traj_cat-cow_vertical.mp4", "frog", ""),
     ("cat_cow/fedb_cat-stretch_0.jpg", "frog", ""),
@@ -689,6 +703,7 @@ class Seen:
     side_switches: int = 0
     critical: float = 0.0
     faults: set[str] = field(default_factory=set)
+    advice: set[str] = field(default_factory=set)
     reps: dict[str, int] | None = None
     phases: Counter[str | None] = field(default_factory=Counter)
 
@@ -737,6 +752,9 @@ def judge(spec: StretchSpec, frames: Frames, photo: bool) -> Seen:
     ]
     seen.critical = sum(bool(f) for f in failing) / len(held) if held else 0.0
     seen.faults = set().union(*failing) if failing else set()
+    seen.advice = {
+        c.rule_id for r in held for c in r.checks if c.severity is Severity.ADVISORY and c.verdict.failing
+    }
     if results[-1].reps is not None:
         seen.reps = dict(results[-1].reps.counts)
         seen.phases = Counter(r.reps.phase if r.reps and r.in_pose else None for r in results)
@@ -786,6 +804,8 @@ def test_footage_as_a_coach_sees_it(
         )
     if coach.fault is not None:
         assert coach.fault in seen.faults, f"{where}: the fault {coach.fault} was not raised ({seen.faults})"
+    if coach.advice is not None:
+        assert coach.advice in seen.advice, f"{where}: {coach.advice} was not advised ({seen.advice})"
     if coach.reps is not None:
         assert seen.reps == coach.reps, f"{where}: counted {seen.reps}, by eye {coach.reps}"
     if coach.phase is not None:

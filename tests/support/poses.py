@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -57,12 +58,14 @@ KNEELING_LUNGE_PX: dict[str, tuple[float, float]] = {
     "right_heel": (390, 640),
     "right_foot_index": (420, 675),
 }
-KNEE_PAST_ANKLE = {"left_knee": (860.0, 490.0)}  # 60 px ahead of the ankle: 0.27 thigh lengths
+# 110 px ahead of the ankle, 30 px past the toes: the shin leans atan(110/160) = 34.5 deg.
+KNEE_PAST_TOES = {"left_knee": (910.0, 490.0)}
+KNEE_PAST_TOES_LEAN_DEG = math.degrees(math.atan2(110, 160))
 FRONT_KNEE_HIDDEN = {"left_knee": 0.1}
 FRONT_FOOT_OUT_OF_PICTURE = {"left_ankle": (1300.0, 650.0), "left_heel": (1290.0, 665.0)}
 FRONT_FOOT_HIDDEN = {"left_ankle": 0.1, "left_heel": 0.1}
 
-KNEE_RULE = "knee-over-ankle"
+KNEE_RULE = "knee-past-toes"  # the critical tier of the knee rule
 
 
 def _other_side(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posecheck.checks.engine import facing_evidence, near_side_evidence
+from posecheck.checks.sides import facing_evidence, near_side_evidence
 from posecheck.pose.landmarks import LANDMARK_INDEX
 from posecheck.synth import BodyAngles, BodyProportions, Noise, Scene, presets
 from posecheck.synth.body import blend, skeleton_m

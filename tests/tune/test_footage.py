@@ -115,7 +115,7 @@ def test_tune_write_touches_only_the_tuned_lines(round_trip: RoundTrip, footage_
         elif line.startswith("+") and not line.startswith("+++"):
             added.append(line[1:])
     assert removed == ["    min: -5", "    max: 20"]
-    tuned = load_spec(spec_path).rules[1]
+    tuned = next(r for r in load_spec(spec_path).rules if r.id == RULE)
     assert [line.split("  #")[0] for line in added] == [f"    min: {tuned.min:g}", f"    max: {tuned.max:g}"]
     assert all("# tuned " in line and f"from {STEM}.pose.jsonl: p2..p98 = " in line for line in added)
     assert "margin 7 (was -5)" in added[0] and "(was 20)" in added[1]

@@ -94,7 +94,8 @@ def test_fast_rescore_gives_the_engines_verdicts(recording: Path, spec_id: str, 
 
 def test_with_ranges_validates_like_a_file() -> None:
     spec = load_spec(SPECS / "kneeling-hip-flexor.yaml")
-    assert with_ranges(spec, {"torso-upright": (-10, 25)}).rules[1].max == 25
+    tuned = with_ranges(spec, {"torso-upright": (-10, 25)})
+    assert next(r for r in tuned.rules if r.id == "torso-upright").max == 25
     with pytest.raises(ValueError, match="impossible range"):
         with_ranges(spec, {"torso-upright": (30, 25)})
 
@@ -230,7 +231,7 @@ def test_an_edit_that_breaks_the_spec_is_not_written(hip_spec_path: Path) -> Non
     before = hip_spec_path.read_bytes()
     # 20..22 deg is narrower than twice the 5 deg hysteresis: the loader refuses it.
     with pytest.raises(
-        SpecError, match=r"not written: .*kneeling-hip-flexor.yaml:\d+: rules\[1\].hysteresis"
+        SpecError, match=r"not written: .*kneeling-hip-flexor.yaml:\d+: rules\[2\].hysteresis"
     ):
         write_rule_ranges(hip_spec_path, [RangeEdit("torso-upright", "deg", 20.0, 22.0, "tuned X")])
     assert hip_spec_path.read_bytes() == before
@@ -260,13 +261,13 @@ def test_tune_suggest_write_then_analyze(
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "knee-over-ankle (!)" in printed and "suggested" in printed
+    assert "knee-past-toes (!)" in printed and "suggested" in printed
     assert f"into {hip_spec_path}" in printed
     assert (out / "kneeling-hip-flexor_good.tune.png").stat().st_size > 20_000
     with (out / "kneeling-hip-flexor_good.tune.csv").open(newline="", encoding="utf-8") as handle:
         rows = {row["rule"]: row for row in csv.DictReader(handle)}
     assert list(next(iter(rows.values()))) == list(CSV_COLUMNS)
-    assert set(rows) == {"knee-over-ankle", "torso-upright", "back-hip-extended"}
+    assert set(rows) == {"knee-over-ankle", "knee-past-toes", "torso-upright", "back-hip-extended"}
 
     # Only min/max lines changed (plus notes); every original comment is still there.
     after = hip_spec_path.read_text(encoding="utf-8")
@@ -312,7 +313,8 @@ def test_tune_only_the_rules_asked_for(tmp_path: Path, hip_spec_path: Path) -> N
     )  # fmt: skip
     assert code == 0
     spec = load_spec(hip_spec_path)
-    assert spec.rules[0].max == 0.15 and spec.rules[2].min == 0  # untouched
+    by_id = {r.id: r for r in spec.rules}
+    assert by_id["knee-over-ankle"].max == 15 and by_id["back-hip-extended"].min == 0  # untouched
     assert "margin 10 (was -15)" in hip_spec_path.read_text(encoding="utf-8")
 
 
@@ -361,15 +363,16 @@ def test_board_rescores_as_a_slider_moves(hip_frames: list[RecordedFrame], hip_s
     board = TuneBoard(tune_recording(hip_frames, spec, HIP_FAULTY.name), hip_spec_path)
     assert [s.name for s in board.sliders] == [
         "knee-over-ankle max",
+        "knee-past-toes max",
         "torso-upright min",
         "torso-upright max",
         "back-hip-extended min",
     ]
     knee = board.sliders[0]
     before = board.fail_pct("knee-over-ankle")
-    assert board.set_bound(knee, 0.7)
+    assert board.set_bound(knee, 40.0)  # the faulty sample's shin leans at most ~36 deg
     assert board.fail_pct("knee-over-ankle") == 0.0 < before
-    engine = score_recording(hip_frames, with_ranges(spec, {"knee-over-ankle": (None, 0.7)}))
+    engine = score_recording(hip_frames, with_ranges(spec, {"knee-over-ankle": (None, 40.0)}))
     assert np.array_equal(board.codes["knee-over-ankle"], engine.rule("knee-over-ankle").verdicts)
     # An impossible range is shown, not scored, and cannot be saved.
     board.set_range("torso-upright", 10.0, 14.0)
@@ -379,8 +382,8 @@ def test_board_rescores_as_a_slider_moves(hip_frames: list[RecordedFrame], hip_s
     board.set_range("torso-upright", -15.0, 20.0)
     assert board.save("2026-11-23") == "saved knee-over-ankle to kneeling-hip-flexor.yaml"
     text = hip_spec_path.read_text(encoding="utf-8")
-    assert "max: 0.7  # tuned 2026-11-23 by hand (tune -i) on kneeling-hip-flexor_faulty" in text
-    assert load_spec(hip_spec_path).rules[0].max == 0.7
+    assert "max: 40  # tuned 2026-11-23 by hand (tune -i) on kneeling-hip-flexor_faulty" in text
+    assert load_spec(hip_spec_path).rules[0].max == 40
     assert board.unsaved == []
     image = render_board(board, 400, np.zeros((360, 640, 3), np.uint8))
     assert image.shape[1] == 640 and image.shape[0] > 360 + 3 * 40
@@ -429,7 +432,7 @@ def test_interactive_loop_drags_and_saves(hip_frames: list[RecordedFrame], hip_s
     window = FakeWindow(
         {
             1: [ord(" ")],  # pause
-            2: [("frame", 500), (knee.name, knee.scale.position(0.65))],
+            2: [("frame", 500), (knee.name, knee.scale.position(38.0))],
             4: [ord("s")],
             6: [ord("q")],
         }
@@ -437,7 +440,7 @@ def test_interactive_loop_drags_and_saves(hip_frames: list[RecordedFrame], hip_s
     outcome = run_interactive(result, hip_spec_path, video=None, date="2026-11-23", window=window)
     assert window.closed and outcome.saved == ("saved knee-over-ankle to kneeling-hip-flexor.yaml",)
     assert outcome.unsaved == {}
-    assert load_spec(hip_spec_path).rules[0].max == 0.65
+    assert load_spec(hip_spec_path).rules[0].max == 38
     assert math.isclose(window.get("frame"), 500)
 
 

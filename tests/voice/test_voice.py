@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.poses import FPS, GOOD_FORM, KNEE_PAST_ANKLE, KNEE_RULE, make_pose
+from support.poses import FPS, GOOD_FORM, KNEE_PAST_TOES, KNEE_RULE, make_pose
 
 from posecheck.checks.engine import Engine
 from posecheck.results import Cue, FrameResult, HoldState, HoldStatus
@@ -41,7 +41,7 @@ from posecheck.voice.speakers import NO_ENGINE_NOTICE
 COOLDOWN_S = 8.0
 MIN_SHOW_S = 1.5  # the arbiter's default: a cue once shown stays this long
 FRAME_S = 1 / FPS
-KNEE_PAST = make_pose(KNEE_PAST_ANKLE)
+KNEE_PAST = make_pose(KNEE_PAST_TOES)
 
 
 @pytest.fixture(scope="module")
