@@ -20,7 +20,9 @@ _GLOB_CHARS = frozenset("*?[")
 # more than the counting is worth).
 PROGRESS_EVERY_FRAMES = 15
 
-EXIT_NO_PERSON = 2
+# The exit codes of posecheck's table (commands.common.ExitCode, which a test keeps in step)
+# that a batch job can end with besides an error's own code.
+EXIT_NO_PERSON = 7
 EXIT_INTERRUPTED = 130
 
 
