@@ -11,7 +11,8 @@ frames again and times, frame by frame on one thread, the same calls `analyze` m
     convert  BGR -> I420 for the encoder (the encoder thread)
     encode   x264 itself, shown separately: it is the codec, like the decoder
 
-Prints median and 95th percentile of each and of judge + draw + convert.
+Prints median and 95th percentile of each and of judge + draw + convert, in wall time and
+in the thread's own CPU time (which a busy shared machine does not inflate).
 Target: judge + draw + convert median under 2 ms at 1280x720.
 """
 
@@ -81,6 +82,8 @@ def main() -> int:
         draw_ms: list[float] = []
         convert_ms: list[float] = []
         encode_ms: list[float] = []
+        cpu_ms: list[float] = []  # judge + draw + convert, CPU time of this thread only
+        stage_cpu_ms: list[tuple[float, float, float]] = []
         with (
             open_source(clip) as source,
             FrameCsvWriter(tmp_dir / "frames.csv", ctx) as csv_writer,
@@ -89,22 +92,24 @@ def main() -> int:
             stream = container.add_stream("libx264", rate=Fraction(30), options=x264_options())
             stream.width, stream.height, stream.pix_fmt = scene_wh[0], scene_wh[1], "yuv420p"
             for frame, pose in zip(source, poses, strict=False):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 result = engine.step(pose, frame.timestamp_s, frame.index)
                 csv_writer.write(result)
                 summary.add(result)
                 due = moments.due(result)
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.thread_time()
                 scene = overlay.draw(fit_to(frame.image_bgr, scene_wh), result)
                 if due:
                     moments.capture(due, result, scene)
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), time.thread_time()
                 i420 = cast("npt.NDArray[np.uint8]", cv2.cvtColor(scene, cv2.COLOR_BGR2YUV_I420))
-                t3 = time.perf_counter()
+                t3, c3 = time.perf_counter(), time.thread_time()
                 video_frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
                 video_frame.pts = frame.index
                 container.mux(stream.encode(video_frame))
                 t4 = time.perf_counter()
+                cpu_ms.append((c3 - c0) * 1e3)
+                stage_cpu_ms.append(((c1 - c0) * 1e3, (c2 - c1) * 1e3, (c3 - c2) * 1e3))
                 judge_ms.append((t1 - t0) * 1e3)
                 draw_ms.append((t2 - t1) * 1e3)
                 convert_ms.append((t3 - t2) * 1e3)
@@ -117,6 +122,15 @@ def main() -> int:
     verdict = "met" if statistics.median(total_ms) < 2.0 else "NOT met"
     print(f"  total    {_quantiles(total_ms)}   (target median < 2 ms: {verdict})")
     print(f"  encode   {_quantiles(encode_ms)}   (x264 itself, for scale)")
+    # Wall time above counts the moments the machine gave the core to someone else; the
+    # thread's own CPU time does not (OpenCV may add a little on its worker threads).
+    verdict = "met" if statistics.median(cpu_ms) < 2.0 else "NOT met"
+    judge_cpu, draw_cpu, convert_cpu = (statistics.median(stage) for stage in zip(*stage_cpu_ms, strict=True))
+    print(
+        f"  this thread's CPU time: judge {judge_cpu:.2f} ms, draw {draw_cpu:.2f} ms, "
+        f"convert {convert_cpu:.2f} ms (medians)"
+    )
+    print(f"  total, CPU time: {_quantiles(cpu_ms)}   (target median < 2 ms: {verdict})")
     return 0
 
 

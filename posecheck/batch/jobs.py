@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import PosecheckError, SourceError
-from posecheck.video.sources import PHOTO_SUFFIXES
 
 # What a folder given to a batch is searched for; anything else in it is left alone.
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".gif"})
@@ -21,7 +20,9 @@ _GLOB_CHARS = frozenset("*?[")
 # more than the counting is worth).
 PROGRESS_EVERY_FRAMES = 15
 
-EXIT_NO_PERSON = 2
+# The exit codes of posecheck's table (commands.common.ExitCode, which a test keeps in step)
+# that a batch job can end with besides an error's own code.
+EXIT_NO_PERSON = 7
 EXIT_INTERRUPTED = 130
 
 
@@ -139,7 +140,7 @@ def analyze_one(job: BatchJob, progress: Callable[[int], None] | None = None) ->
     from posecheck.pose.detector import PoseDetector
     from posecheck.session import analyze_video
     from posecheck.spec import load_spec
-    from posecheck.video.sources import open_source
+    from posecheck.video.sources import PHOTO_SUFFIXES, open_source
 
     started = time.perf_counter()
     outcome = BatchOutcome(job.input_path, job.stem, exit_code=1, status="failed")

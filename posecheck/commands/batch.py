@@ -11,10 +11,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from posecheck.batch.jobs import BatchOutcome
 from posecheck.commands.common import ExitCode, resolve_model_arg, warn
+
+if TYPE_CHECKING:
+    from posecheck.batch.jobs import BatchOutcome
 
 
 def batch_options(parser: argparse.ArgumentParser) -> None:
@@ -75,11 +77,14 @@ def run_batch(args: argparse.Namespace, inputs: Sequence[str]) -> int:
     jobs = plan_jobs(videos, out_dir, spec_path, model_path, write_video=not args.no_video)
     workers = args.jobs or default_jobs()
     hints = [_frame_count_hint(v) for v in videos]
-    total = sum(h for h in hints if h) if all(hints) else None
+    # Files whose container gives no count (or that cannot be read) count as nothing.
+    total = sum(h for h in hints if h) or None
     where = f"Ray at {args.ray}" if args.ray else f"{min(workers, len(jobs))} worker process(es)"
     if not args.quiet:
         print(f"{len(jobs)} video(s), {spec.name}, on {where}")
-    bar: Any = tqdm(total=total, unit="frame", desc="all videos", file=sys.stderr, disable=args.quiet)
+    bar: Any = tqdm(
+        total=total, unit="frame", desc="all videos", file=sys.stderr, disable=args.quiet, leave=False
+    )
     done_count = 0
 
     def on_frames(frames: int) -> None:
@@ -92,7 +97,8 @@ def run_batch(args: argparse.Namespace, inputs: Sequence[str]) -> int:
             return
         problem = f"{outcome.status.upper()}: {outcome.error or outcome.verdict}"
         text = outcome.verdict if outcome.ok else problem
-        line = f"[{done_count}/{len(jobs)}] {outcome.input_path.name}: {text} ({outcome.frames} frames)"
+        frames = f" ({outcome.frames} frames)" if outcome.frames else ""
+        line = f"[{done_count}/{len(jobs)}] {outcome.input_path.name}: {text}{frames}"
         bar.write(line, file=sys.stdout)
 
     try:
