@@ -21,7 +21,7 @@ DEFAULT_LABELS = Path("tests/data/footage_labels.yaml")
 
 def register(commands: Any) -> None:
     from posecheck.commands.common import model_options
-    from posecheck.evaluate.poses import DEFAULT_MAX_FPS
+    from posecheck.evaluate import DEFAULT_MAX_FPS
 
     parser = commands.add_parser(
         "eval",

@@ -17,16 +17,16 @@ from pathlib import Path
 import platformdirs
 
 from posecheck.errors import OutputError, SourceError
+from posecheck.evaluate import DEFAULT_MAX_FPS
 from posecheck.pose.detector import PoseDetector
 from posecheck.pose.model import CACHE_ENV_VAR
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter
 from posecheck.session import recording_header
 from posecheck.video.sources import PHOTO_SUFFIXES, ImageSource, open_source
 
-# The model runs on at most this many frames per second of video: the live coach drops
+# The model runs on at most DEFAULT_MAX_FPS frames per second of video: the live coach drops
 # frames the same way when the model is slower than the camera, and verdicts use frame
 # times, so a 60 fps clip judged at 10 fps behaves like a live session on a slower machine.
-DEFAULT_MAX_FPS = 10.0
 
 _CHUNK_BYTES = 1 << 20
 
