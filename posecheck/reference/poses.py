@@ -458,9 +458,11 @@ _POSES: Final[dict[str, tuple[dict[str, float], dict[str, object]]]] = {
             "L.abd": 82.7,
             "L.ankle": 10,
             "R.hip": 39.4,
-            "R.abd": 80.2,
+            # The bent leg's foot rests at the straight leg's knee (the spec's foot_in entry):
+            # the thigh opens less and turns out so the shin folds in across the floor.
+            "R.abd": 20,
             "R.knee": 150,
-            "R.rot": 9.4,
+            "R.rot": 80,
             "LA.sh": 40,
             "LA.abd": 50,
             "RA.sh": 150,
