@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import html.parser
 import io
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from support.browser import Page, pixels_near, run_chromium
 from support.poses import FPS, GOOD_FORM, IMAGE_WH, KNEE_PAST_TOES, KNEE_RULE, make_pose
 
 from posecheck.checks.engine import Engine
@@ -48,31 +46,6 @@ def spec(specs_dir: Path) -> StretchSpec:
 @pytest.fixture(scope="module")
 def ctx(spec: StretchSpec) -> ReportContext:
     return report_context(spec, "scripted.mp4")
-
-
-class Page(html.parser.HTMLParser):
-    """Every element's tag and attributes, and the page's text."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str]]] = []
-        self.text: list[str] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, {k: v or "" for k, v in attrs}))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-    def ids(self) -> set[str]:
-        return {a["id"] for _, a in self.elements if "id" in a}
-
-    def with_class(self, name: str) -> list[dict[str, str]]:
-        return [a for _, a in self.elements if name in a.get("class", "").split()]
-
-    def words(self) -> str:
-        return " ".join(" ".join(self.text).split())
 
 
 @pytest.fixture(scope="module")
@@ -328,44 +301,6 @@ def test_unwritable_report_is_one_line_error(
 
 # --- a real clip in a real browser ----------------------------------------------------------
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
-
-
-def _chromium() -> str:
-    """CI installs Debian's chromium (.ci/run); without it this fails rather than skips."""
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail("chromium is not installed: apt-get install chromium (.ci/run does)")
-
-
-def _run_chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / "chromium-profile"
-    return subprocess.run(
-        [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def _pixels_near(picture: np.ndarray, hex_rgb: str, tolerance: int = 12) -> int:
-    r, g, b = (int(hex_rgb[i : i + 2], 16) for i in (1, 3, 5))
-    distance = np.abs(picture.astype(np.int16) - np.array([b, g, r], np.int16)).max(axis=2)
-    return int(np.count_nonzero(distance <= tolerance))
-
 
 @pytest.mark.slow
 def test_real_clip_report_renders_in_headless_chromium(
@@ -386,7 +321,7 @@ def test_real_clip_report_renders_in_headless_chromium(
     assert "http://" not in text and "https://" not in text
 
     screenshot = tmp_path / "report.png"
-    shot = _run_chromium([f"--screenshot={screenshot}", "--window-size=1280,2400", report.as_uri()], tmp_path)
+    shot = run_chromium([f"--screenshot={screenshot}", "--window-size=1280,2400", report.as_uri()], tmp_path)
     assert screenshot.exists(), shot.stderr[-2000:]
     picture = cv2.imread(str(screenshot), cv2.IMREAD_COLOR)
     assert picture is not None and picture.shape[:2] == (2400, 1280)
@@ -394,9 +329,9 @@ def test_real_clip_report_renders_in_headless_chromium(
     assert float(picture.std()) > 20 and len(np.unique(picture.reshape(-1, 3), axis=0)) > 2000
     # The inline SVG drew: the timeline's pass green, this clip's advisory orange and the right side's teal.
     for color in ("#43a047", "#fb8c00", "#00897b"):
-        assert _pixels_near(picture, color) > 500, color
+        assert pixels_near(picture, color) > 500, color
 
-    dom = _run_chromium(["--dump-dom", report.as_uri()], tmp_path).stdout
+    dom = run_chromium(["--dump-dom", report.as_uri()], tmp_path).stdout
     page = Page(dom)
     assert set(SECTIONS) <= page.ids()
     assert len(page.with_class("measure-chart")) == len(spec.measurements)
