@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Final
 
 from posecheck import __version__, palette
@@ -27,7 +26,7 @@ from posecheck.history.stats import (
     stretch_trends,
 )
 from posecheck.history.store import StoredSession
-from posecheck.report.context import output_error
+from posecheck.report.context import write_text_atomic
 from posecheck.report.html import STYLESHEET as REPORT_CSS
 from posecheck.report.html import axis_ticks as _ticks
 from posecheck.report.html import escape as _e
@@ -93,16 +92,7 @@ def write_progress_page(
 ) -> int:
     """Write the page (replacing it atomically); returns its size in bytes."""
     text = render_progress_page(sessions, **kwargs)  # type: ignore[arg-type]
-    target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
-    data = text.encode("utf-8")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise output_error(target, "progress page", exc) from exc
-    return len(data)
+    return write_text_atomic(path, text, "progress page")
 
 
 # --------------------------------------------------------------------------- sections

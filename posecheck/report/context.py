@@ -7,6 +7,7 @@ on the spec package.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -114,6 +115,21 @@ def output_error(path: Path, what: str, exc: OSError) -> OutputError:
         f"Cannot write the {what} {path}: {reason}. "
         "Check that the folder exists, is writable and the disk is not full."
     )
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, what: str) -> int:
+    """Write a whole text file through a temporary name, so no reader ever sees half of it;
+    returns its size in bytes. `what` names the output in the error."""
+    target = Path(path)
+    temporary = target.with_name(target.name + ".tmp")
+    data = text.encode("utf-8")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise output_error(target, what, exc) from exc
+    return len(data)
 
 
 def person_seen(result: FrameResult) -> bool:

@@ -18,7 +18,6 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -30,8 +29,8 @@ from posecheck.report.context import (
     NOT_EVALUATED,
     VERDICT_CODES,
     ReportContext,
-    output_error,
     readable,
+    write_text_atomic,
 )
 from posecheck.report.moments import FaultThumbnail, FormComparison
 from posecheck.report.series import SeriesRecorder, code_runs
@@ -124,16 +123,7 @@ def write_html_report(
     text = render_html_report(
         summary, series, ctx, thumbnails, generated_at=generated_at, comparison=comparison
     )
-    target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
-    data = text.encode("utf-8")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise output_error(target, "HTML report", exc) from exc
-    return len(data)
+    return write_text_atomic(path, text, "HTML report")
 
 
 def render_html_report(

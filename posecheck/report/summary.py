@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -22,8 +21,8 @@ from posecheck.report.context import (
     UNIT_DECIMALS,
     VERDICT_CODES,
     ReportContext,
-    output_error,
     readable,
+    write_text_atomic,
 )
 from posecheck.report.series import BoolArray, FloatArray, SeriesRecorder
 from posecheck.results import FrameResult, HoldState, RepStatus, Verdict
@@ -312,12 +311,5 @@ def _form_text(summary: dict[str, Any]) -> str:
 
 def write_summary_json(path: str | os.PathLike[str], summary: dict[str, Any]) -> None:
     """Write the summary as JSON, replacing the file atomically (no half-written file)."""
-    target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
     text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise output_error(target, "summary JSON", exc) from exc
+    write_text_atomic(path, text, "summary JSON")
