@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from posecheck.checks.engine import Engine, judged_value
-from posecheck.pose.landmarks import LANDMARK_INDEX, Pose
+from posecheck.pose.landmarks import LANDMARK_INDEX, LANDMARK_NAMES, Pose
 from posecheck.results import FrameResult
 from posecheck.spec.model import StretchSpec
 from posecheck.synth.body import (
@@ -49,19 +49,8 @@ FLOOR_CAMERA: Final = Camera(distance_m=2.8, height_m=0.75, pitch_deg=8.0)
 RAISED_CAMERA: Final = Camera(distance_m=2.8, height_m=1.2, pitch_deg=20.0)
 HIGH_CAMERA: Final = Camera(distance_m=2.8, height_m=1.5, pitch_deg=25.0)
 
-_HEAD: Final = (
-    "nose",
-    "left_eye_inner",
-    "left_eye",
-    "left_eye_outer",
-    "right_eye_inner",
-    "right_eye",
-    "right_eye_outer",
-    "left_ear",
-    "right_ear",
-    "mouth_left",
-    "mouth_right",
-)
+# The face landmarks: MediaPipe lists them first, nose to mouth, before the shoulders.
+_HEAD: Final = LANDMARK_NAMES[: LANDMARK_NAMES.index("left_shoulder")]
 # Landmarks that rest on the floor and how far above it each joint centre then is (fractions
 # of height): the default contacts plus the seat, the back and the head for floor poses.
 _CONTACTS: Final[dict[str, float]] = {
