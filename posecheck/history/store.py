@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -186,9 +187,17 @@ class HistoryStore:
         db = self._db
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Reading the header first: a file that is not SQLite fails here, before anything is written.
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # One read transaction, so the three reads see one snapshot: another process creating the
+        # history between them must not look like "tables but no posecheck id".
+        db.execute("BEGIN")
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+            tables = {
+                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            db.execute("COMMIT")
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
             raise HistoryError(
                 f"{self.path} is an SQLite database but not a posecheck history: it is left as it is; "
@@ -202,8 +211,7 @@ class HistoryStore:
         check = db.execute("PRAGMA quick_check(1)").fetchone()[0]
         if check != "ok":
             raise _damaged(self.path, sqlite3.DatabaseError(f"integrity check: {check}"))
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(db)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
         self._migrate(target_version)
@@ -443,3 +451,19 @@ def _statements(script: str) -> list[str]:
     """A migration script split into statements (no semicolons inside the scripts' strings)."""
     lines = [line.split("--", 1)[0] for line in script.splitlines()]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _switch_to_wal(db: sqlite3.Connection) -> None:
+    """Put the database in WAL mode, waiting for other processes as a write would.
+
+    SQLite answers "locked" at once, without its busy handler, when another connection holds
+    the file while the journal mode changes: two analyses creating a new history race here.
+    """
+    deadline_s = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline_s:
+                raise
+            time.sleep(0.02)

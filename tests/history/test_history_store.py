@@ -247,3 +247,37 @@ def test_two_processes_appending_at_once_keep_every_session(tmp_path: Path) -> N
         sources = sorted(s.record.source for s in store.sessions())
         assert store.schema_version == SCHEMA_VERSION
     assert sources == sorted(f"{n}-{i}.mp4" for n in ("a", "b") for i in range(per_process))
+
+
+_OPENER = textwrap.dedent(
+    """
+    import sys, time
+    from posecheck.history import HistoryStore
+    path, start_at = sys.argv[1], float(sys.argv[2])
+    while time.time() < start_at:
+        pass
+    with HistoryStore.open(path):
+        pass
+    """
+)
+
+
+def test_three_processes_creating_one_new_history_all_open_it(tmp_path: Path) -> None:
+    """Creating a history switches it to WAL, which SQLite refuses at once while another holds it."""
+    failures = []
+    for round_ in range(6):
+        path = tmp_path / f"round-{round_}" / "history.sqlite3"
+        start_at = time.time() + 1.0
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPENER, str(path), str(start_at)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            if proc.returncode != 0:
+                failures.append(err.strip().splitlines()[-1])
+    assert failures == []
