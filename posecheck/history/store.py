@@ -193,9 +193,7 @@ class HistoryStore:
         try:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-            tables = {
-                row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             db.execute("COMMIT")
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
