@@ -68,7 +68,6 @@ def register(commands: Any) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from posecheck.pose.detector import PoseDetector
     from posecheck.pose.protocol import Detector
     from posecheck.pose.recording import RecordingDetector, is_recording_path
     from posecheck.pose.tracking import TrackingDetector
@@ -86,6 +85,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     args.input = inputs[0]
     if is_recording_path(args.input):
         return run_analyze_recording(args)
+    # MediaPipe (and the matplotlib it loads) only when the model runs: not for a recording.
+    from posecheck.pose.detector import PoseDetector
+
     # Cheapest checks first: the spec, the input, the output folder, and only then the model.
     spec = load_spec(find_spec(args.stretch))
     with open_source(args.input) as source:
