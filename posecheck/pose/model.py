@@ -6,11 +6,8 @@ cache, then a download from Google's model storage into that cache.
 
 from __future__ import annotations
 
-import http.client
 import os
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -199,6 +196,11 @@ def _stream(
             out.write(chunk)
         except OSError as exc:
             raise _WriteError(exc) from exc
+
+    # Imported here: urllib loads ssl (~0.1-0.3 s), which only a download needs.
+    import http.client
+    import urllib.error
+    import urllib.request
 
     request = urllib.request.Request(url, headers={"User-Agent": f"posecheck/{__version__}"})
     bytes_done = 0
