@@ -23,6 +23,7 @@ from posecheck.checks.engine import Engine
 from posecheck.errors import OutputError
 from posecheck.output import prepare_out_dir
 from posecheck.overlay import Overlay
+from posecheck.pose.ahead import PosesAhead
 from posecheck.pose.protocol import Detector
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter, RecordedFrame, RecordingHeader
 from posecheck.reference.figure import form_comparison
@@ -138,14 +139,13 @@ def _analyze_video(
         with FrameCsvWriter(outputs["csv"], ctx) as csv_writer:
             if write_video:
                 sink = VideoFileSink(outputs["video"], scene_wh, source.fps_hint)
-            with _StopOnInterrupt() as stop:
-                for frame in source:
+            with _StopOnInterrupt() as stop, PosesAhead(source, detector) as modelled_frames:
+                for modelled in modelled_frames:
                     if stop.requested:
                         interrupted = True
                         break
-                    started = time.perf_counter()
-                    pose = detector.detect(frame.image_bgr, frame.timestamp_s)
-                    modelled = time.perf_counter()
+                    frame, pose = modelled.frame, modelled.pose
+                    judging = time.perf_counter()
                     result = engine.step(pose, frame.timestamp_s, frame.index)
                     csv_writer.write(result)
                     summary_builder.add(result)
@@ -165,8 +165,8 @@ def _analyze_video(
                         # The frame is handed over: the source never reuses it and the model is done.
                         sink.write(frame.image_bgr, frame.timestamp_s, give=True, render=render(result))
                     if times is not None:
-                        times.model_ms.append((modelled - started) * 1e3)
-                        times.other_ms.append((time.perf_counter() - modelled) * 1e3)
+                        times.model_ms.append(modelled.model_ms)
+                        times.other_ms.append((time.perf_counter() - judging) * 1e3)
                     frames += 1
                     if progress is not None:
                         progress(frame)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -230,6 +231,7 @@ class VideoFileSink(StreamedOutput):
     def _run_encoder(self) -> None:
         """Encoder thread: convert, encode and mux until told to close."""
         stream = self._stream
+        _yield_to_the_model()
         try:
             while True:
                 item = self._queue.get()
@@ -257,3 +259,23 @@ class VideoFileSink(StreamedOutput):
             self._container.close()
         except BaseException as error:
             self._error = self._error or error
+
+
+# How much lower than the model the encoder thread runs, in nice steps: 19, the lowest.
+# Measured (432p, 845 frames, 2 cores): 0 -> 14.4-16.2 s, 19 -> 12.9-13.5 s; the bare model 12.5-12.8 s.
+ENCODER_NICE = 19
+
+
+def _yield_to_the_model() -> None:
+    """Lower this thread's CPU priority (Linux): the pose model sets the pace of a run.
+
+    With the model, the decoder and the encoder sharing a few cores, a fair scheduler slows
+    the model call whenever the encoder runs. Niced, the encoder fills the cores' idle gaps
+    and catches up while the model waits for the next frame; the queue above absorbs the lag.
+    Elsewhere threads cannot be niced apart and this does nothing.
+    """
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError):
+        # On Linux a thread id is a valid PRIO_PROCESS target: it nices only this thread.
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ENCODER_NICE)
