@@ -33,7 +33,7 @@ from posecheck.report.context import (
     write_text_atomic,
 )
 from posecheck.report.moments import FaultThumbnail, FormComparison
-from posecheck.report.series import SeriesRecorder, code_runs
+from posecheck.report.series import SeriesRecorder, code_runs, hysteresis_bands, verdict_waiting
 from posecheck.report.summary import attempted, held_text, side_label
 from posecheck.results import HoldState, Verdict
 from posecheck.timing import MAX_FRAME_GAP_S, continues_previous, frame_durations_s
@@ -466,7 +466,9 @@ def _measures_section(
     return (
         '<section id="measurements"><h2>Measurements against their allowed bands</h2>'
         '<p class="lead">Dark: in the pose (judged); faint: out of it. The green band is what the '
-        "rules allow; red or orange where a rule failed.</p>"
+        "rules allow; red or orange where a rule failed. Hatched: the strip a failing value must "
+        "come back past to pass again; grey: a rule waiting out its minimum duration before its "
+        "verdict changes.</p>"
         f'<div class="measures">{"".join(charts)}</div></section>'
     )
 
@@ -786,6 +788,38 @@ def _measure_svg(
                     f'stroke="{palette.PASS}"/>'
                 )
     t = timing.t
+    # As on the timeline PNG: each rule's hysteresis band (hatched) and the frames where its
+    # verdict waits out the minimum duration (grey), so a value inside the green band with a
+    # failing verdict reads as the rule's own damping, not as a wrong verdict.
+    hatch = f"hatch-{measure_id}"
+    body.append(
+        f'<defs><pattern id="{_e(hatch)}" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="{palette.PASS}" '
+        'stroke-width="1.2" stroke-opacity="0.7"/></pattern></defs>'
+    )
+    for rid in rules:
+        band_low, band_high = ctx.allowed_range(rid)
+        hysteresis = ctx.rule_hysteresis.get(rid, 0.0)
+        if hysteresis > 0:
+            for start, stop in hysteresis_bands(band_low, band_high, hysteresis):
+                y_top, y_bottom = float(y_of(stop)), float(y_of(start))
+                body.append(
+                    f'<rect x="{left}" y="{y_top:.1f}" width="{axis.x1 - left}" '
+                    f'height="{max(0.0, y_bottom - y_top):.1f}" fill="url(#{_e(hatch)})" class="hysteresis"/>'
+                )
+        codes = series.verdict_codes[:, ctx.rule_ids.index(rid)]
+        failing = (codes == _FAIL_LOW) | (codes == _FAIL_HIGH)
+        waiting = in_pose & verdict_waiting(values, codes == _PASS, failing, band_low, band_high, hysteresis)
+        flags, starts_s, ends_s = code_runs(waiting, t, timing.end_s, timing.continues)
+        for start_s, end_s in zip(starts_s[flags], ends_s[flags], strict=True):
+            x0, x1 = float(axis.x(start_s)), float(axis.x(end_s))
+            body.append(
+                f'<rect x="{x0:.1f}" y="{plot_top}" width="{max(0.5, x1 - x0):.1f}" '
+                f'height="{plot_bottom - plot_top}" fill="{palette.WAITING}" fill-opacity="0.3" '
+                'class="waiting">'
+                f"<title>{_e(readable(rid))}: waiting out the minimum duration, "
+                f"{_clock(float(start_s) - timing.t0)}-{_clock(float(end_s) - timing.t0)}</title></rect>"
+            )
     # Faint: every frame; dark: the frames judged (in the pose); then each rule's failures on top.
     lines = [
         (_path(t, values, axis, y_of, np.ones(t.size, np.bool_), timing), "#b0bec5", 1.2),

@@ -16,7 +16,14 @@ import numpy.typing as npt
 
 from posecheck import palette
 from posecheck.report.context import HOLD_STATE_CODES, NOT_EVALUATED, VERDICT_CODES, output_error, readable
-from posecheck.report.series import BoolArray, FloatArray, SeriesRecorder, code_runs
+from posecheck.report.series import (
+    BoolArray,
+    FloatArray,
+    SeriesRecorder,
+    code_runs,
+    hysteresis_bands,
+    verdict_waiting,
+)
 from posecheck.results import HoldState, Verdict
 from posecheck.timing import MAX_FRAME_GAP_S, continues_previous, frame_durations_s
 
@@ -386,33 +393,5 @@ def _plot_timeline(
 def draw_hysteresis(ax: Axes, low: float | None, high: float | None, hysteresis: float) -> None:
     """The band just inside each limit where a failing value still fails (it must come back
     further in to pass again), hatched in the allowed colour."""
-    if hysteresis <= 0:
-        return
-    bands = []
-    if low is not None:
-        bands.append((low, low + hysteresis))
-    if high is not None:
-        bands.append((high - hysteresis, high))
-    for start, stop in bands:
+    for start, stop in hysteresis_bands(low, high, hysteresis):
         ax.axhspan(start, stop, facecolor="none", edgecolor=palette.PASS, hatch="///", linewidth=0, alpha=0.7)
-
-
-def verdict_waiting(
-    values: FloatArray,
-    passing: BoolArray,
-    failing: BoolArray,
-    low: float | None,
-    high: float | None,
-    hysteresis: float,
-) -> BoolArray:
-    """Frames where the value already says the other verdict but the rule's minimum duration
-    has not passed yet: outside the range while still passing, or back inside (beyond the
-    hysteresis band) while still failing."""
-    lo = -math.inf if low is None else low
-    hi = math.inf if high is None else high
-    seen = np.isfinite(values)
-    with np.errstate(invalid="ignore"):
-        outside = seen & ((values < lo) | (values > hi))
-        clear = seen & (values >= lo + hysteresis) & (values <= hi - hysteresis)
-    result: BoolArray = (outside & passing) | (clear & failing)
-    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -192,3 +193,37 @@ def code_runs(
     first = np.flatnonzero(breaks)
     last = np.append(first[1:] - 1, codes.size - 1).astype(np.intp) if first.size else first
     return codes[first], start_s[first], end_s[last]
+
+
+def verdict_waiting(
+    values: FloatArray,
+    passing: BoolArray,
+    failing: BoolArray,
+    low: float | None,
+    high: float | None,
+    hysteresis: float,
+) -> BoolArray:
+    """Frames where the value already says the other verdict but the rule's minimum duration
+    has not passed yet: outside the range while still passing, or back inside (beyond the
+    hysteresis band) while still failing."""
+    lo = -math.inf if low is None else low
+    hi = math.inf if high is None else high
+    seen = np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        outside = seen & ((values < lo) | (values > hi))
+        clear = seen & (values >= lo + hysteresis) & (values <= hi - hysteresis)
+    result: BoolArray = (outside & passing) | (clear & failing)
+    return result
+
+
+def hysteresis_bands(low: float | None, high: float | None, hysteresis: float) -> list[tuple[float, float]]:
+    """The strips just inside each limit where a failing value still fails (it must come back
+    further in to pass again); none without hysteresis."""
+    if hysteresis <= 0:
+        return []
+    bands = []
+    if low is not None:
+        bands.append((low, low + hysteresis))
+    if high is not None:
+        bands.append((high - hysteresis, high))
+    return bands

@@ -12,7 +12,8 @@ import numpy as np
 
 from posecheck import palette
 from posecheck.errors import OutputError
-from posecheck.report.plot import draw_hysteresis, plain_text, verdict_waiting
+from posecheck.report.plot import draw_hysteresis, plain_text
+from posecheck.report.series import verdict_waiting
 from posecheck.timing import continues_previous, frame_durations_s
 from posecheck.tune.rescore import PASS_CODE, BoolArray, FloatArray, RuleTrace, Scored
 from posecheck.tune.suggest import RuleStats, Suggestion, format_value

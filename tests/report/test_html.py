@@ -94,6 +94,23 @@ def test_every_section_is_there(page_text: str, spec: StretchSpec) -> None:
     assert "Kneeling hip flexor stretch" in words and "scripted.mp4" in words
 
 
+def test_measure_charts_draw_hysteresis_and_the_minimum_duration_wait(
+    page_text: str, ctx: ReportContext
+) -> None:
+    """A value back inside the green band with the verdict still failing is the rule's own damping:
+    the chart shows it, as the timeline PNG does."""
+    charts = re.findall(r'<svg[^>]*class="measure-svg".*?</svg>', page_text, flags=re.S)
+    shin = next(c for c in charts if "front shin" in c.lower() or "shin lean" in c.lower())
+    hysteresis = [
+        r for r in ctx.rule_ids if ctx.rule_measure.get(r) == "shin_lean" and ctx.rule_hysteresis.get(r)
+    ]
+    assert hysteresis, "the knee rules have a hysteresis band"
+    assert shin.count('class="hysteresis"') >= len(hysteresis)
+    # The knee goes past the toes at once: the verdict waits out the minimum duration, twice.
+    assert shin.count('class="waiting"') >= 2
+    assert "waiting out the minimum duration" in shin
+
+
 def test_the_page_is_self_contained(page_text: str) -> None:
     assert "http://" not in page_text and "https://" not in page_text
     page = Page(page_text)

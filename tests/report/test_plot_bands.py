@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from posecheck.checks.rules import RuleTracker
-from posecheck.report.plot import verdict_waiting
+from posecheck.report.series import verdict_waiting
 from posecheck.results import Verdict
 
 FPS = 10
