@@ -390,9 +390,10 @@ def test_keys_pause_restart_and_quit(footage_dir: Path, model_path: Path) -> Non
         run.press(" ")
         _wait(lambda: run.display.frames_shown > len(run.views) + 10, 5, "paused frames")
         paused_at = (len(run.views), held(), run.display.frames_shown)
-        time.sleep(1.0)
-        assert len(run.views) == paused_at[0]  # nothing judged while paused ...
-        assert run.display.frames_shown > paused_at[2] + 15  # ... but the picture stays live
+        # The picture stays live (waited for, not timed: a loaded machine shows fewer frames a
+        # second) ...
+        _wait(lambda: run.display.frames_shown > paused_at[2] + 15, 10, "live frames while paused")
+        assert len(run.views) == paused_at[0]  # ... but nothing is judged while paused
         run.press(" ")
         _wait(lambda: len(run.views) > paused_at[0] + 5, 5, "frames after resuming")
         # The first frame after the pause adds nothing: the pause is not time held.
