@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ import numpy.typing as npt
 import pytest
 
 from posecheck.errors import OutputError, SourceError
-from posecheck.video.sinks import VideoFileSink, output_size
+from posecheck.video.sinks import ENCODER_NICE, VideoFileSink, output_size
 from posecheck.video.sources import ImageSource, VideoFileSource, open_source
 
 SMALL_CLIP = Path("quad_stretch") / "traj_prone-quad-stretch_vertical.mp4"  # 202x360, 297 frames
@@ -367,6 +368,27 @@ def test_sink_closed_by_an_exception_is_still_playable(tmp_path: Path) -> None:
         raise KeyboardInterrupt
     with VideoFileSource(out) as source:
         assert len(list(source)) == 5
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="threads are niced apart only on Linux")
+def test_the_encoder_thread_runs_below_the_model(tmp_path: Path) -> None:
+    """The encoder yields the CPU to the pose model's thread (the caller's nice is unchanged)."""
+
+    def nice_of(native_id: int) -> int:
+        # /proc/self/task/TID/stat: field 19 is the nice value; the name (2) may hold spaces.
+        fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[16])
+
+    before = nice_of(threading.get_native_id())
+    with VideoFileSink(tmp_path / "nice.mp4", (64, 48), 30.0) as sink:
+        sink.write(_marker_image(), 0.0)
+        deadline_s = time.monotonic() + 10
+        while sink.frames_written == 0 and time.monotonic() < deadline_s:
+            time.sleep(0.01)  # the encoder lowers its priority before its first frame
+        encoder = next(t for t in threading.enumerate() if t.name.startswith("posecheck-encode"))
+        assert encoder.native_id is not None
+        assert nice_of(encoder.native_id) == ENCODER_NICE
+    assert nice_of(threading.get_native_id()) == before
 
 
 def test_sink_without_frames_leaves_no_file(tmp_path: Path) -> None:
