@@ -403,6 +403,11 @@ def pose_scale(pose: Pose, scene_bgr: ImageBGR) -> float:
 
 _EDGE_A = _constant(np.array([a for a, _ in SKELETON_EDGE_INDICES]))
 _EDGE_B = _constant(np.array([b for _, b in SKELETON_EDGE_INDICES]))
+_EDGE_ENDS = _constant(np.array(SKELETON_EDGE_INDICES))  # (edges, 2): both ends of each limb
+# The skeleton's joints in the order the limbs first name them (the order they are drawn in).
+_SKELETON_JOINTS: tuple[tuple[str, int], ...] = tuple(
+    (name, LANDMARK_INDEX[name]) for name in dict.fromkeys(name for edge in SKELETON_EDGES for name in edge)
+)
 _LIMB_SAMPLES = _constant(np.linspace(0.1, 0.9, 9))  # dense enough that a label cannot slip between
 # Farther than this a landmark is a model glitch; it would also overflow cv2's fixed-point ints.
 _MAX_COORD_PX = 1e6
@@ -430,6 +435,11 @@ class _ScenePose:
         start, end = self.xy_px[_EDGE_A[both]], self.xy_px[_EDGE_B[both]]
         along = start[:, None, :] + (end - start)[:, None, :] * _LIMB_SAMPLES[None, :, None]
         return np.vstack([self.xy_px[self.visible], along.reshape(-1, 2)])
+
+    def fixed_px(self) -> npt.NDArray[np.int32]:
+        """Every landmark in cv2's fixed point (as `_fixed` rounds it); 0 where not visible."""
+        xy = np.where(self.visible[:, None], self.xy_px, 0.0)
+        return np.round(xy * _ONE).astype(np.int32)
 
     def point(self, name: str, require_visible: bool = True) -> Point | None:
         """A landmark or a virtual midpoint ("mid_hip"); None when unknown or not visible."""
@@ -496,37 +506,61 @@ class SkeletonAnnotator:
             for c in result.checks
             if c.verdict.failing and result.in_pose
         ]
-
-        segments: list[tuple[int, Point, Point]] = []
-        joints: dict[str, tuple[int, Point]] = {}
-        for a, b in SKELETON_EDGES:
-            pa, pb = body.point(a), body.point(b)
-            for name, p in ((a, pa), (b, pb)):
-                if p is not None and name not in joints:
-                    joints[name] = (max((lv for s, lv in failing if name in s), default=_CALM), p)
-            if pa is None or pb is None:
-                continue
-            level = max((lv for s, lv in failing if a in s and b in s), default=_CALM)
-            segments.append((level, pa, pb))
-        segments.sort(key=lambda s: s[0])  # warnings last, so they sit on top
+        visible = body.visible.tolist()
+        # Positions are rounded to fixed point once for all landmarks (numpy rounds as `_fixed`
+        # does), and the limbs of one look go to cv2 in one call: the same pixels as a call each.
+        fixed = body.fixed_px()
+        limbs = [k for k, (a, b) in enumerate(SKELETON_EDGE_INDICES) if visible[a] and visible[b]]
+        # A limb takes the worst level of the failing rules using both its ends, a joint of those using it.
+        limb_levels = [_CALM] * len(limbs)
+        joint_levels: dict[str, int] = {}
+        for names, level in failing:
+            for j, k in enumerate(limbs):
+                a, b = SKELETON_EDGES[k]
+                if level > limb_levels[j] and a in names and b in names:
+                    limb_levels[j] = level
+            for name in names:
+                joint_levels[name] = max(level, joint_levels.get(name, _CALM))
+        levels = sorted(set(limb_levels))  # warnings last, so they sit on top
+        ends = fixed[_EDGE_ENDS]
+        by_level = {
+            level: [ends[k] for k, lv in zip(limbs, limb_levels, strict=True) if lv == level]
+            for level in levels
+        }
 
         line = canvas.px(self.style.line_px, 2)
         outline = canvas.px(2.0, 1)
-        for level, pa, pb in segments:
-            width = line if level == _CALM else round(line * (1.75 if level == _CRITICAL else 1.4))
+        widths = {
+            level: line if level == _CALM else round(line * (1.75 if level == _CRITICAL else 1.4))
+            for level in levels
+        }
+        for level in levels:
             # A dark edge under each limb keeps it visible on white walls. Aliasing on
             # it is invisible under the anti-aliased colour line and saves ~40% here.
-            canvas.line(pa, pb, palette.shadow, width + 2 * outline, antialias=False)
-        for level, pa, pb in segments:
-            width = line if level == _CALM else round(line * (1.75 if level == _CRITICAL else 1.4))
-            canvas.line(pa, pb, _level_colour(palette, level), width)
+            width = widths[level] + 2 * outline
+            cv2.polylines(canvas.scene, by_level[level], False, palette.shadow, width, cv2.LINE_8, _SHIFT)
+        for level in levels:
+            colour = _level_colour(palette, level)
+            cv2.polylines(canvas.scene, by_level[level], False, colour, widths[level], cv2.LINE_AA, _SHIFT)
 
+        joints = [
+            (joint_levels.get(name, _CALM), index) for name, index in _SKELETON_JOINTS if visible[index]
+        ]
+        # Each joint is three discs (dark rim, verdict colour, white centre): radii per level.
         radius = canvas.px(self.style.joint_radius_px, 2)
-        for level, p in sorted(joints.values(), key=lambda j: j[0]):
+        discs: dict[int, list[tuple[int, BGR]]] = {}
+        for level in {level for level, _ in joints}:
             r = radius * (1.3 if level else 1.0)
-            canvas.disc(p, r + outline, palette.shadow)
-            canvas.disc(p, r, _level_colour(palette, level))
-            canvas.disc(p, r * 0.45, palette.text)
+            discs[level] = [
+                (round((r + outline) * _ONE), palette.shadow),
+                (round(r * _ONE), _level_colour(palette, level)),
+                (round(r * 0.45 * _ONE), palette.text),
+            ]
+        centres = fixed.tolist()
+        for level, index in sorted(joints, key=lambda j: j[0]):
+            centre = tuple(centres[index])
+            for radius_fixed, colour in discs[level]:
+                cv2.circle(canvas.scene, centre, radius_fixed, colour, -1, cv2.LINE_AA, _SHIFT)
         return scene_bgr
 
 
@@ -564,16 +598,17 @@ class AngleAnnotator:
             if not math.isfinite(m.value):
                 continue
             checks = checks_by_measure.get(m.measure_id, [])
-            colour = _measure_colour(self.style.palette, checks)
             if m.unit == "deg" and len(m.landmarks) == 3:
+                colour = _measure_colour(self.style.palette, checks)
                 label = self._angle(canvas, body, m.landmarks, m.anchor, m.value, colour)
             elif (
                 m.unit == "ratio"
                 and self.style.show_failing_ratios
                 and any(c.verdict.failing for c in checks)
             ):
+                colour = _measure_colour(self.style.palette, checks)
                 anchor = body.point(m.anchor)
-                up = np.array([0.0, -1.0])
+                up = (0.0, -1.0)
                 text = f"{m.label} {m.value:.2f}"
                 label = None if anchor is None else _PendingLabel(anchor, canvas.px(12), up, text, colour)
             else:
@@ -602,12 +637,15 @@ class AngleAnnotator:
         pa, pc = (body.point(n) for n in ends) if len(ends) == 2 else (None, None)
         if vertex is None or pa is None or pc is None:
             return None
-        va = np.subtract(pa, vertex)
-        vc = np.subtract(pc, vertex)
+        # Plain floats (a few numpy calls on 2-vectors cost more than the maths); np.hypot
+        # keeps the rounding the arrays had.
+        va = (pa[0] - vertex[0], pa[1] - vertex[1])
+        vc = (pc[0] - vertex[0], pc[1] - vertex[1])
         len_a, len_c = float(np.hypot(*va)), float(np.hypot(*vc))
         if min(len_a, len_c) < 1.0:
             return None
-        ua, uc = va / len_a, vc / len_c
+        ua = (va[0] / len_a, va[1] / len_a)
+        uc = (vc[0] / len_c, vc[1] / len_c)
         # Keep the arc inside short limbs (small person far from the camera).
         radius = min(canvas.px(self.style.arc_radius_px), 0.45 * min(len_a, len_c))
         if radius >= 4:
@@ -621,15 +659,16 @@ class AngleAnnotator:
             canvas.ring(vertex, radius, canvas.px(3.0, 2), colour, start, end)
 
         # The number goes outside the angle (against the bisector), where the limbs are not.
-        bisector = ua + uc
+        bisector = (ua[0] + uc[0], ua[1] + uc[1])
         norm = float(np.hypot(*bisector))
+        direction: tuple[float, float]
         if norm > 1e-3:
-            direction = -bisector / norm
+            direction = (-bisector[0] / norm, -bisector[1] / norm)
         else:
             # Straight limb: either perpendicular works; above reads better than below.
-            direction = np.array([ua[1], -ua[0]])
+            direction = (ua[1], -ua[0])
             if direction[1] > 0:
-                direction = -direction
+                direction = (-direction[0], -direction[1])
         return _PendingLabel(vertex, radius + canvas.px(6), direction, f"{value_deg:.0f}°", colour)
 
     def _wedge(
@@ -656,7 +695,7 @@ class _PendingLabel:
 
     origin: Point
     gap_px: float
-    direction: FloatArray
+    direction: tuple[float, float]  # unit vector
     text: str
     colour: BGR
 
@@ -691,11 +730,14 @@ def _place_labels(
         x0, x1 = (cx - w / 2 - margin)[:, None], (cx + w / 2 + margin)[:, None]
         y0, y1 = (cy - h / 2 - margin)[:, None], (cy + h / 2 + margin)[:, None]
         covered = ((px > x0) & (px < x1) & (py > y0) & (py < y1)).sum(axis=1)
-        overlaps = (
-            (x0 < placed[:, 2]) & (placed[:, 0] < x1) & (y0 < placed[:, 3]) & (placed[:, 1] < y1)
-        ).sum(axis=1)
         # Hiding another label is worst, hiding the body next; otherwise keep the preferred side.
-        best = int(np.argmin(100.0 * overlaps + 4.0 * covered + np.arange(len(cx))))
+        cost = 4.0 * covered + np.arange(len(cx))
+        if len(placed):  # (the first label has no other to hide)
+            overlaps = (
+                (x0 < placed[:, 2]) & (placed[:, 0] < x1) & (y0 < placed[:, 3]) & (placed[:, 1] < y1)
+            ).sum(axis=1)
+            cost = 100.0 * overlaps + cost
+        best = int(np.argmin(cost))
         center = (float(cx[best]), float(cy[best]))
         placed = np.vstack(
             [placed, [center[0] - w / 2, center[1] - h / 2, center[0] + w / 2, center[1] + h / 2]]
