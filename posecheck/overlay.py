@@ -217,21 +217,29 @@ def _arc_points(center: Point, radius_px: float, start_deg: float, end_deg: floa
     return np.asarray(center) + radius_px * _unit_arc(round(start_deg), round(end_deg))
 
 
+@functools.lru_cache(maxsize=64)
 def _annulus_polygons(
     center: Point, radius_px: float, thickness_px: float, start_deg: float, end_deg: float
-) -> list[npt.NDArray[np.int32]]:
-    """A thick arc as filled polygon(s): cv2's own thick anti-aliased circles cost ~10x more."""
+) -> tuple[npt.NDArray[np.int32], ...]:
+    """A thick arc as filled polygon(s): cv2's own thick anti-aliased circles cost ~10x more.
+
+    Cached: the card's rings (the hold timer's track) recur at one place every frame.
+    """
     outer, inner = radius_px + thickness_px / 2, max(0.0, radius_px - thickness_px / 2)
     if abs(end_deg - start_deg) >= 360:
         # Outer contour plus inner contour: fillPoly's even-odd filling leaves the hole.
-        return [
+        polygons: tuple[npt.NDArray[np.int32], ...] = (
             _fixed_poly(_arc_points(center, outer, 0, 360)[:-1]),
             _fixed_poly(_arc_points(center, inner, 0, 360)[:-1]),
-        ]
-    band = np.vstack(
-        [_arc_points(center, outer, start_deg, end_deg), _arc_points(center, inner, end_deg, start_deg)]
-    )
-    return [_fixed_poly(band)]
+        )
+    else:
+        band = np.concatenate(
+            [_arc_points(center, outer, start_deg, end_deg), _arc_points(center, inner, end_deg, start_deg)]
+        )
+        polygons = (_fixed_poly(band),)
+    for polygon in polygons:
+        polygon.flags.writeable = False
+    return polygons
 
 
 @functools.lru_cache(maxsize=256)
@@ -250,6 +258,16 @@ def _rounded_rect_points(x0: float, y0: float, x1: float, y1: float, radius_px: 
     shape = _rounded_rect_shape(round((x1 - x0) * _ONE), round((y1 - y0) * _ONE), round(radius_px * _ONE))
     placed: FloatArray = shape + np.array([x0, y0])
     return placed
+
+
+@functools.lru_cache(maxsize=8)
+def _solid_block(height_px: int, width_px: int, color: BGR) -> ImageBGR:
+    """A read-only block of one colour. Cached: the cue banner blends the same block every frame."""
+    # cv2.rectangle fills far faster than numpy broadcasting a colour over uint8 pixels.
+    block = np.empty((height_px, width_px, 3), np.uint8)
+    cv2.rectangle(block, (0, 0), (width_px, height_px), color, -1)
+    block.flags.writeable = False
+    return block
 
 
 class _Canvas:
@@ -298,9 +316,7 @@ class _Canvas:
             return
         roi = self.scene[iy0:iy1, ix0:ix1]
         if radius_px < 1:
-            # cv2.rectangle fills far faster than numpy broadcasting a colour over uint8 pixels.
-            layer = np.empty_like(roi)
-            cv2.rectangle(layer, (0, 0), (ix1 - ix0, iy1 - iy0), color, -1)
+            layer = _solid_block(iy1 - iy0, ix1 - ix0, color)
         else:
             layer = roi.copy()
             self._fill_rect(layer, x0 - ix0, y0 - iy0, x1 - ix0, y1 - iy0, radius_px, color)
@@ -434,7 +450,7 @@ class _ScenePose:
         both = self.visible[_EDGE_A] & self.visible[_EDGE_B]
         start, end = self.xy_px[_EDGE_A[both]], self.xy_px[_EDGE_B[both]]
         along = start[:, None, :] + (end - start)[:, None, :] * _LIMB_SAMPLES[None, :, None]
-        return np.vstack([self.xy_px[self.visible], along.reshape(-1, 2)])
+        return np.concatenate([self.xy_px[self.visible], along.reshape(-1, 2)])
 
     def fixed_px(self) -> npt.NDArray[np.int32]:
         """Every landmark in cv2's fixed point (as `_fixed` rounds it); 0 where not visible."""
@@ -684,7 +700,7 @@ class AngleAnnotator:
         roi = canvas.scene[y0:y1, x0:x1]
         layer = roi.copy()
         local = (vertex[0] - x0, vertex[1] - y0)
-        sector = np.vstack([np.asarray(local), _arc_points(local, radius, start, end)])
+        sector = np.concatenate([[local], _arc_points(local, radius, start, end)])
         cv2.fillPoly(layer, [_fixed_poly(sector)], colour, cv2.LINE_AA, _SHIFT)
         cv2.addWeighted(layer, 0.35, roi, 0.65, 0, dst=roi)
 
@@ -715,8 +731,8 @@ def _place_labels(
     if not labels:
         return
     size = canvas.font(canvas.style.label_font_px)
-    px, py = np.vstack([body.obstacle_points(), *extra_obstacles]).T
-    placed = np.empty((0, 4))
+    px, py = np.concatenate([body.obstacle_points(), *extra_obstacles]).T
+    placed: list[tuple[float, float, float, float]] = []  # boxes of the labels drawn so far
     margin = canvas.px(4)
     h = 1.45 * size
     for label in labels:
@@ -732,16 +748,15 @@ def _place_labels(
         covered = ((px > x0) & (px < x1) & (py > y0) & (py < y1)).sum(axis=1)
         # Hiding another label is worst, hiding the body next; otherwise keep the preferred side.
         cost = 4.0 * covered + np.arange(len(cx))
-        if len(placed):  # (the first label has no other to hide)
+        if placed:  # (the first label has no other to hide)
+            boxes = np.array(placed)
             overlaps = (
-                (x0 < placed[:, 2]) & (placed[:, 0] < x1) & (y0 < placed[:, 3]) & (placed[:, 1] < y1)
+                (x0 < boxes[:, 2]) & (boxes[:, 0] < x1) & (y0 < boxes[:, 3]) & (boxes[:, 1] < y1)
             ).sum(axis=1)
             cost = 100.0 * overlaps + cost
         best = int(np.argmin(cost))
         center = (float(cx[best]), float(cy[best]))
-        placed = np.vstack(
-            [placed, [center[0] - w / 2, center[1] - h / 2, center[0] + w / 2, center[1] + h / 2]]
-        )
+        placed.append((center[0] - w / 2, center[1] - h / 2, center[0] + w / 2, center[1] + h / 2))
         _pill(canvas, center, w, h, label.text, label.colour, size)
 
 
