@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -473,6 +474,24 @@ class _ScenePose:
         return float(self.xy_px[index, 0]), float(self.xy_px[index, 1])
 
 
+_last_scene_pose = threading.local()
+
+
+def _scene_pose(
+    pose: Pose, scale: float, mirror: bool, scene_width_px: int, min_visibility: float
+) -> _ScenePose:
+    """`_ScenePose(...)`, shared by the annotators drawing the same pose on the same scene (three
+    a frame); the last one is kept per thread, and it keeps its pose alive so `is` is safe."""
+    key = (scale, mirror, scene_width_px, min_visibility)
+    last = getattr(_last_scene_pose, "entry", None)
+    if last is not None and last[0] is pose and last[1] == key:
+        body: _ScenePose = last[2]
+        return body
+    body = _ScenePose(pose, scale, mirror, scene_width_px, min_visibility)
+    _last_scene_pose.entry = (pose, key, body)
+    return body
+
+
 # Severity levels used to pick colours and drawing order: later wins.
 _CALM, _ADVISORY, _CRITICAL = 0, 1, 2
 
@@ -516,7 +535,7 @@ class SkeletonAnnotator:
             return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
         palette = self.style.palette
-        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
+        body = _scene_pose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         # Out of the pose the rules are not what is wrong: the entry cue says what is.
         failing = [
             (frozenset(c.landmarks), _failure_level(c))
@@ -594,7 +613,7 @@ class AngleAnnotator:
         if pose is None or not result.measurements:
             return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
-        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
+        body = _scene_pose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         checks_by_measure: dict[str, list[RuleCheck]] = {}
         # Out of the pose no rule is judged on the body: the angles are drawn neutral.
         for check in result.checks if result.in_pose else ():
@@ -821,7 +840,7 @@ class CueMarkerAnnotator:
             # left the pose: no fault is drawn on the body out of the pose.
             return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
-        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
+        body = _scene_pose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         colour = _cue_colour(self.style.palette, cue)
         uncertain = _cue_is_uncertain(cue)
         radius = canvas.px(self.style.cue_ring_radius_px, 6)
