@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -173,7 +172,7 @@ class Measurer:
 
     def __init__(self, spec: StretchSpec) -> None:
         self.spec = spec
-        self._plans: dict[tuple[str, Sides], _Plan] = {}
+        self._plans: dict[Sides, dict[str, _Plan]] = {}
 
     def measure_all(
         self, pose: Pose, sides: Sides, facing: int
@@ -181,20 +180,25 @@ class Measurer:
         """Every measurement of the spec on this frame, and the missing landmarks of each."""
         table = LandmarkTable(pose)
         min_visibility = self.spec.min_visibility
+        plans = self._plans_for(sides)
+        far_plans = self._plans_for(sides.mirrored()) if sides.near is not None else None
         measurements: dict[str, Measurement] = {}
         missing: dict[str, tuple[str, ...]] = {}
         for measure_id, spec_measure in self.spec.measurements.items():
+            far_plan = far_plans[measure_id] if far_plans is not None else None
             measurements[measure_id], missing[measure_id] = _measure_both(
-                measure_id, spec_measure, table, sides, facing, min_visibility, self._plan_for
+                measure_id, spec_measure, table, plans[measure_id], far_plan, facing, min_visibility
             )
         return measurements, missing
 
-    def _plan_for(self, measure_id: str, spec_measure: Measure, sides: Sides) -> _Plan:
-        key = (measure_id, sides)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._plans[key] = _plan(measure_id, spec_measure, sides)
-        return plan
+    def _plans_for(self, sides: Sides) -> dict[str, _Plan]:
+        plans = self._plans.get(sides)
+        if plans is None:
+            plans = self._plans[sides] = {
+                measure_id: _plan(measure_id, spec_measure, sides)
+                for measure_id, spec_measure in self.spec.measurements.items()
+            }
+        return plans
 
 
 def measure(
@@ -205,24 +209,27 @@ def measure(
     With `cross_check` the far side is measured too (`far_value`); when the near side
     cannot be seen but the far side can, the far side's value stands in for it.
     """
-    return _measure_both(measure_id, spec_measure, LandmarkTable(pose), sides, facing, min_visibility, _plan)
+    plan = _plan(measure_id, spec_measure, sides)
+    far_plan = _plan(measure_id, spec_measure, sides.mirrored()) if sides.near is not None else None
+    return _measure_both(
+        measure_id, spec_measure, LandmarkTable(pose), plan, far_plan, facing, min_visibility
+    )
 
 
 def _measure_both(
     measure_id: str,
     spec_measure: Measure,
     table: LandmarkTable,
-    sides: Sides,
+    plan: _Plan,
+    far_plan: _Plan | None,
     facing: int,
     min_visibility: float,
-    plan_for: Callable[[str, Measure, Sides], _Plan],
 ) -> tuple[Measurement, tuple[str, ...]]:
-    near, missing = _measure_one(
-        measure_id, spec_measure, plan_for(measure_id, spec_measure, sides), table, facing, min_visibility
-    )
-    if not spec_measure.cross_check or sides.near is None:
+    """The near side's measurement, cross-checked with the far side's (`far_plan`: the sides
+    mirrored; None when the near side is unknown) if the spec asks for it."""
+    near, missing = _measure_one(measure_id, spec_measure, plan, table, facing, min_visibility)
+    if not spec_measure.cross_check or far_plan is None:
         return near, missing
-    far_plan = plan_for(measure_id, spec_measure, sides.mirrored())
     far, _ = _measure_one(measure_id, spec_measure, far_plan, table, facing, min_visibility)
     if math.isfinite(near.value):
         return replace(near, far_value=far.value), missing
