@@ -331,10 +331,6 @@ class _Canvas:
         points = _rounded_rect_points(x0, y0, x1, y1, radius_px)
         cv2.fillPoly(img, [_fixed_poly(points)], color, cv2.LINE_AA, _SHIFT)
 
-    def line(self, p: Point, q: Point, color: BGR, thickness_px: int, antialias: bool = True) -> None:
-        line_type = cv2.LINE_AA if antialias else cv2.LINE_8
-        cv2.line(self.scene, _fixed(p), _fixed(q), color, thickness_px, line_type, _SHIFT)
-
     def disc(self, center: Point, radius_px: float, color: BGR) -> None:
         cv2.circle(self.scene, _fixed(center), round(radius_px * _ONE), color, -1, cv2.LINE_AA, _SHIFT)
 

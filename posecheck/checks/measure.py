@@ -57,6 +57,8 @@ def _other(side: str | None) -> str | None:
 
 
 class Point(NamedTuple):
+    """A landmark (or midpoint) in the picture and in 3D, and whether it is seen well enough."""
+
     xy_px: np.ndarray
     world_m: np.ndarray
     visible: bool
@@ -116,9 +118,11 @@ class LandmarkTable:
     __slots__ = ("visibility", "world_m", "xy_px")
 
     def __init__(self, pose: Pose) -> None:
-        self.xy_px = np.concatenate([pose.xy_px, (pose.xy_px[_MID_LEFT] + pose.xy_px[_MID_RIGHT]) / 2])
-        world = pose.world_xyz_m
-        self.world_m = np.concatenate([world, (world[_MID_LEFT] + world[_MID_RIGHT]) / 2])
+        xy, world = pose.xy_px, pose.world_xyz_m
+        # Every midpoint, used or not: damaged values in unused ones must not raise numpy warnings.
+        with np.errstate(all="ignore"):
+            self.xy_px = np.concatenate([xy, (xy[_MID_LEFT] + xy[_MID_RIGHT]) / 2])
+            self.world_m = np.concatenate([world, (world[_MID_LEFT] + world[_MID_RIGHT]) / 2])
         vis = pose.visibility
         left, right = vis[_MID_LEFT], vis[_MID_RIGHT]
         # min(left, right) as Python's min picks it (the left one unless the right one is smaller).
@@ -142,6 +146,7 @@ class _Plan:
 
 
 def _plan(measure_id: str, spec_measure: Measure, sides: Sides) -> _Plan:
+    """Resolve the measurement's side-relative names for `sides` and choose its anchor."""
     resolved = [sides.resolve(n) for n in spec_measure.landmark_names()]
     label = measure_label(measure_id, spec_measure)
     unit = spec_measure.unit
