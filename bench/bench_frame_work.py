@@ -125,12 +125,12 @@ def main() -> int:
     # Wall time above counts the moments the machine gave the core to someone else; the
     # thread's own CPU time does not (OpenCV may add a little on its worker threads).
     verdict = "met" if statistics.median(cpu_ms) < 2.0 else "NOT met"
-    judge_cpu, draw_cpu, convert_cpu = (statistics.median(stage) for stage in zip(*stage_cpu_ms, strict=True))
-    print(
-        f"  this thread's CPU time: judge {judge_cpu:.2f} ms, draw {draw_cpu:.2f} ms, "
-        f"convert {convert_cpu:.2f} ms (medians)"
-    )
-    print(f"  total, CPU time: {_quantiles(cpu_ms)}   (target median < 2 ms: {verdict})")
+    judge_cpu, draw_cpu, convert_cpu = (list(stage) for stage in zip(*stage_cpu_ms, strict=True))
+    print("  this thread's CPU time:")
+    print(f"    judge    {_quantiles(judge_cpu)}")
+    print(f"    draw     {_quantiles(draw_cpu)}")
+    print(f"    convert  {_quantiles(convert_cpu)}")
+    print(f"    total    {_quantiles(cpu_ms)}   (target median < 2 ms: {verdict})")
     return 0
 
 

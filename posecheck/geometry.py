@@ -24,6 +24,13 @@ _EPS = 1e-9
 _P = ParamSpec("_P")
 
 
+def vector_length(v: Vector) -> float:
+    """Euclidean length of a vector: what np.linalg.norm computes (sqrt of the dot product, the
+    same rounding), without its per-call checks; a frame's measurements take many lengths."""
+    flat = v.ravel()
+    return math.sqrt(flat.dot(flat))
+
+
 def _finite_or_nan(function: Callable[_P, float]) -> Callable[_P, float]:
     """Run without numpy floating-point warnings and turn an infinite result into NaN.
 
@@ -45,7 +52,7 @@ def joint_angle_deg(a: Vector, vertex: Vector, c: Vector) -> float:
     """Angle a-vertex-c in degrees (0..180), in 2D or 3D; NaN if a segment has no length."""
     u = np.asarray(a, dtype=np.float64) - vertex
     v = np.asarray(c, dtype=np.float64) - vertex
-    norm_uv = float(np.linalg.norm(u) * np.linalg.norm(v))
+    norm_uv = vector_length(u) * vector_length(v)
     if not math.isfinite(norm_uv) or norm_uv < _EPS:
         return math.nan
     cosine = float(np.dot(u, v)) / norm_uv
@@ -98,7 +105,7 @@ def forward_offset(
     """
     if facing == 0:
         return math.nan
-    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    length = vector_length(np.asarray(length_b, dtype=np.float64) - length_a)
     if not math.isfinite(length) or length < _EPS:
         return math.nan
     return float(target[0] - origin[0]) * facing / length
@@ -107,7 +114,7 @@ def forward_offset(
 @_finite_or_nan
 def vertical_offset(origin: Vector, target: Vector, length_a: Vector, length_b: Vector) -> float:
     """How far `target` lies above `origin`, in body lengths (positive = higher in the picture)."""
-    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    length = vector_length(np.asarray(length_b, dtype=np.float64) - length_a)
     if not math.isfinite(length) or length < _EPS:
         return math.nan
     return -float(target[1] - origin[1]) / length
@@ -118,7 +125,7 @@ def segment_angle_deg(a0: Vector, a1: Vector, b0: Vector, b1: Vector) -> float:
     """Angle between the directions a0->a1 and b0->b1 (0..180 degrees), in 2D or 3D."""
     u = np.asarray(a1, dtype=np.float64) - a0
     v = np.asarray(b1, dtype=np.float64) - b0
-    norm_uv = float(np.linalg.norm(u) * np.linalg.norm(v))
+    norm_uv = vector_length(u) * vector_length(v)
     if not math.isfinite(norm_uv) or norm_uv < _EPS:
         return math.nan
     return math.degrees(math.acos(max(-1.0, min(1.0, float(np.dot(u, v)) / norm_uv))))
@@ -134,8 +141,8 @@ def along_offset(
     hip to the left hip, positive = towards the person's left, whichever way they face.
     """
     axis = np.asarray(axis_to, dtype=np.float64) - axis_from
-    axis_len = float(np.linalg.norm(axis))
-    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    axis_len = vector_length(axis)
+    length = vector_length(np.asarray(length_b, dtype=np.float64) - length_a)
     if not (math.isfinite(axis_len) and math.isfinite(length)) or axis_len < _EPS or length < _EPS:
         return math.nan
     return float(np.dot(np.asarray(target, dtype=np.float64) - origin, axis / axis_len)) / length
@@ -144,17 +151,17 @@ def along_offset(
 @_finite_or_nan
 def distance_ratio(a: Vector, b: Vector, length_a: Vector, length_b: Vector) -> float:
     """Distance a-b divided by the distance length_a-length_b, in 2D or 3D; NaN if that is zero."""
-    length = float(np.linalg.norm(np.asarray(length_b, dtype=np.float64) - length_a))
+    length = vector_length(np.asarray(length_b, dtype=np.float64) - length_a)
     if not math.isfinite(length) or length < _EPS:
         return math.nan
-    return float(np.linalg.norm(np.asarray(b, dtype=np.float64) - a)) / length
+    return vector_length(np.asarray(b, dtype=np.float64) - a) / length
 
 
 @_finite_or_nan
 def inclination_3d_deg(start: Vector, end: Vector, *, reference: str) -> float:
     """Unsigned angle between a 3D segment and the vertical (y axis) or the horizontal plane, 0..90."""
     v = np.asarray(end, dtype=np.float64) - start
-    length = float(np.linalg.norm(v))
+    length = vector_length(v)
     if not math.isfinite(length) or length < _EPS:
         return math.nan
     from_horizontal = math.degrees(math.asin(min(1.0, abs(float(v[1])) / length)))

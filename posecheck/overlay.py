@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -197,7 +198,8 @@ def _fixed(p: Point) -> tuple[int, int]:
 
 
 def _fixed_poly(points: FloatArray) -> npt.NDArray[np.int32]:
-    return np.round(points * _ONE).astype(np.int32)
+    # The array's own round() is np.round without its dispatch (a dozen polygons a frame).
+    return (points * _ONE).round().astype(np.int32)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -217,21 +219,29 @@ def _arc_points(center: Point, radius_px: float, start_deg: float, end_deg: floa
     return np.asarray(center) + radius_px * _unit_arc(round(start_deg), round(end_deg))
 
 
+@functools.lru_cache(maxsize=64)
 def _annulus_polygons(
     center: Point, radius_px: float, thickness_px: float, start_deg: float, end_deg: float
-) -> list[npt.NDArray[np.int32]]:
-    """A thick arc as filled polygon(s): cv2's own thick anti-aliased circles cost ~10x more."""
+) -> tuple[npt.NDArray[np.int32], ...]:
+    """A thick arc as filled polygon(s): cv2's own thick anti-aliased circles cost ~10x more.
+
+    Cached: the card's rings (the hold timer's track) recur at one place every frame.
+    """
     outer, inner = radius_px + thickness_px / 2, max(0.0, radius_px - thickness_px / 2)
     if abs(end_deg - start_deg) >= 360:
         # Outer contour plus inner contour: fillPoly's even-odd filling leaves the hole.
-        return [
+        polygons: tuple[npt.NDArray[np.int32], ...] = (
             _fixed_poly(_arc_points(center, outer, 0, 360)[:-1]),
             _fixed_poly(_arc_points(center, inner, 0, 360)[:-1]),
-        ]
-    band = np.vstack(
-        [_arc_points(center, outer, start_deg, end_deg), _arc_points(center, inner, end_deg, start_deg)]
-    )
-    return [_fixed_poly(band)]
+        )
+    else:
+        band = np.concatenate(
+            [_arc_points(center, outer, start_deg, end_deg), _arc_points(center, inner, end_deg, start_deg)]
+        )
+        polygons = (_fixed_poly(band),)
+    for polygon in polygons:
+        polygon.flags.writeable = False
+    return polygons
 
 
 @functools.lru_cache(maxsize=256)
@@ -250,6 +260,16 @@ def _rounded_rect_points(x0: float, y0: float, x1: float, y1: float, radius_px: 
     shape = _rounded_rect_shape(round((x1 - x0) * _ONE), round((y1 - y0) * _ONE), round(radius_px * _ONE))
     placed: FloatArray = shape + np.array([x0, y0])
     return placed
+
+
+@functools.lru_cache(maxsize=8)
+def _solid_block(height_px: int, width_px: int, color: BGR) -> ImageBGR:
+    """A read-only block of one colour. Cached: the cue banner blends the same block every frame."""
+    # cv2.rectangle fills far faster than numpy broadcasting a colour over uint8 pixels.
+    block = np.empty((height_px, width_px, 3), np.uint8)
+    cv2.rectangle(block, (0, 0), (width_px, height_px), color, -1)
+    block.flags.writeable = False
+    return block
 
 
 class _Canvas:
@@ -298,9 +318,7 @@ class _Canvas:
             return
         roi = self.scene[iy0:iy1, ix0:ix1]
         if radius_px < 1:
-            # cv2.rectangle fills far faster than numpy broadcasting a colour over uint8 pixels.
-            layer = np.empty_like(roi)
-            cv2.rectangle(layer, (0, 0), (ix1 - ix0, iy1 - iy0), color, -1)
+            layer = _solid_block(iy1 - iy0, ix1 - ix0, color)
         else:
             layer = roi.copy()
             self._fill_rect(layer, x0 - ix0, y0 - iy0, x1 - ix0, y1 - iy0, radius_px, color)
@@ -312,10 +330,6 @@ class _Canvas:
     ) -> None:
         points = _rounded_rect_points(x0, y0, x1, y1, radius_px)
         cv2.fillPoly(img, [_fixed_poly(points)], color, cv2.LINE_AA, _SHIFT)
-
-    def line(self, p: Point, q: Point, color: BGR, thickness_px: int, antialias: bool = True) -> None:
-        line_type = cv2.LINE_AA if antialias else cv2.LINE_8
-        cv2.line(self.scene, _fixed(p), _fixed(q), color, thickness_px, line_type, _SHIFT)
 
     def disc(self, center: Point, radius_px: float, color: BGR) -> None:
         cv2.circle(self.scene, _fixed(center), round(radius_px * _ONE), color, -1, cv2.LINE_AA, _SHIFT)
@@ -403,6 +417,11 @@ def pose_scale(pose: Pose, scene_bgr: ImageBGR) -> float:
 
 _EDGE_A = _constant(np.array([a for a, _ in SKELETON_EDGE_INDICES]))
 _EDGE_B = _constant(np.array([b for _, b in SKELETON_EDGE_INDICES]))
+_EDGE_ENDS = _constant(np.array(SKELETON_EDGE_INDICES))  # (edges, 2): both ends of each limb
+# The skeleton's joints in the order the limbs first name them (the order they are drawn in).
+_SKELETON_JOINTS: tuple[tuple[str, int], ...] = tuple(
+    (name, LANDMARK_INDEX[name]) for name in dict.fromkeys(name for edge in SKELETON_EDGES for name in edge)
+)
 _LIMB_SAMPLES = _constant(np.linspace(0.1, 0.9, 9))  # dense enough that a label cannot slip between
 # Farther than this a landmark is a model glitch; it would also overflow cv2's fixed-point ints.
 _MAX_COORD_PX = 1e6
@@ -429,7 +448,12 @@ class _ScenePose:
         both = self.visible[_EDGE_A] & self.visible[_EDGE_B]
         start, end = self.xy_px[_EDGE_A[both]], self.xy_px[_EDGE_B[both]]
         along = start[:, None, :] + (end - start)[:, None, :] * _LIMB_SAMPLES[None, :, None]
-        return np.vstack([self.xy_px[self.visible], along.reshape(-1, 2)])
+        return np.concatenate([self.xy_px[self.visible], along.reshape(-1, 2)])
+
+    def fixed_px(self) -> npt.NDArray[np.int32]:
+        """Every landmark in cv2's fixed point (as `_fixed` rounds it); 0 where not visible."""
+        xy = np.where(self.visible[:, None], self.xy_px, 0.0)
+        return _fixed_poly(xy)
 
     def point(self, name: str, require_visible: bool = True) -> Point | None:
         """A landmark or a virtual midpoint ("mid_hip"); None when unknown or not visible."""
@@ -444,6 +468,24 @@ class _ScenePose:
         if index is None or not ok[index]:
             return None
         return float(self.xy_px[index, 0]), float(self.xy_px[index, 1])
+
+
+_last_scene_pose = threading.local()
+
+
+def _scene_pose(
+    pose: Pose, scale: float, mirror: bool, scene_width_px: int, min_visibility: float
+) -> _ScenePose:
+    """`_ScenePose(...)`, shared by the annotators drawing the same pose on the same scene (three
+    a frame); the last one is kept per thread, and it keeps its pose alive so `is` is safe."""
+    key = (scale, mirror, scene_width_px, min_visibility)
+    last = getattr(_last_scene_pose, "entry", None)
+    if last is not None and last[0] is pose and last[1] == key:
+        body: _ScenePose = last[2]
+        return body
+    body = _ScenePose(pose, scale, mirror, scene_width_px, min_visibility)
+    _last_scene_pose.entry = (pose, key, body)
+    return body
 
 
 # Severity levels used to pick colours and drawing order: later wins.
@@ -489,44 +531,68 @@ class SkeletonAnnotator:
             return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
         palette = self.style.palette
-        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
+        body = _scene_pose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         # Out of the pose the rules are not what is wrong: the entry cue says what is.
         failing = [
             (frozenset(c.landmarks), _failure_level(c))
             for c in result.checks
             if c.verdict.failing and result.in_pose
         ]
-
-        segments: list[tuple[int, Point, Point]] = []
-        joints: dict[str, tuple[int, Point]] = {}
-        for a, b in SKELETON_EDGES:
-            pa, pb = body.point(a), body.point(b)
-            for name, p in ((a, pa), (b, pb)):
-                if p is not None and name not in joints:
-                    joints[name] = (max((lv for s, lv in failing if name in s), default=_CALM), p)
-            if pa is None or pb is None:
-                continue
-            level = max((lv for s, lv in failing if a in s and b in s), default=_CALM)
-            segments.append((level, pa, pb))
-        segments.sort(key=lambda s: s[0])  # warnings last, so they sit on top
+        visible = body.visible.tolist()
+        # Positions are rounded to fixed point once for all landmarks (numpy rounds as `_fixed`
+        # does), and the limbs of one look go to cv2 in one call: the same pixels as a call each.
+        fixed = body.fixed_px()
+        limbs = [k for k, (a, b) in enumerate(SKELETON_EDGE_INDICES) if visible[a] and visible[b]]
+        # A limb takes the worst level of the failing rules using both its ends, a joint of those using it.
+        limb_levels = [_CALM] * len(limbs)
+        joint_levels: dict[str, int] = {}
+        for names, level in failing:
+            for j, k in enumerate(limbs):
+                a, b = SKELETON_EDGES[k]
+                if level > limb_levels[j] and a in names and b in names:
+                    limb_levels[j] = level
+            for name in names:
+                joint_levels[name] = max(level, joint_levels.get(name, _CALM))
+        levels = sorted(set(limb_levels))  # warnings last, so they sit on top
+        ends = fixed[_EDGE_ENDS]
+        by_level = {
+            level: [ends[k] for k, lv in zip(limbs, limb_levels, strict=True) if lv == level]
+            for level in levels
+        }
 
         line = canvas.px(self.style.line_px, 2)
         outline = canvas.px(2.0, 1)
-        for level, pa, pb in segments:
-            width = line if level == _CALM else round(line * (1.75 if level == _CRITICAL else 1.4))
+        widths = {
+            level: line if level == _CALM else round(line * (1.75 if level == _CRITICAL else 1.4))
+            for level in levels
+        }
+        for level in levels:
             # A dark edge under each limb keeps it visible on white walls. Aliasing on
             # it is invisible under the anti-aliased colour line and saves ~40% here.
-            canvas.line(pa, pb, palette.shadow, width + 2 * outline, antialias=False)
-        for level, pa, pb in segments:
-            width = line if level == _CALM else round(line * (1.75 if level == _CRITICAL else 1.4))
-            canvas.line(pa, pb, _level_colour(palette, level), width)
+            width = widths[level] + 2 * outline
+            cv2.polylines(canvas.scene, by_level[level], False, palette.shadow, width, cv2.LINE_8, _SHIFT)
+        for level in levels:
+            colour = _level_colour(palette, level)
+            cv2.polylines(canvas.scene, by_level[level], False, colour, widths[level], cv2.LINE_AA, _SHIFT)
 
+        joints = [
+            (joint_levels.get(name, _CALM), index) for name, index in _SKELETON_JOINTS if visible[index]
+        ]
+        # Each joint is three discs (dark rim, verdict colour, white centre): radii per level.
         radius = canvas.px(self.style.joint_radius_px, 2)
-        for level, p in sorted(joints.values(), key=lambda j: j[0]):
+        discs: dict[int, list[tuple[int, BGR]]] = {}
+        for level in {level for level, _ in joints}:
             r = radius * (1.3 if level else 1.0)
-            canvas.disc(p, r + outline, palette.shadow)
-            canvas.disc(p, r, _level_colour(palette, level))
-            canvas.disc(p, r * 0.45, palette.text)
+            discs[level] = [
+                (round((r + outline) * _ONE), palette.shadow),
+                (round(r * _ONE), _level_colour(palette, level)),
+                (round(r * 0.45 * _ONE), palette.text),
+            ]
+        centres = fixed.tolist()
+        for level, index in sorted(joints, key=lambda j: j[0]):
+            centre = tuple(centres[index])
+            for radius_fixed, colour in discs[level]:
+                cv2.circle(canvas.scene, centre, radius_fixed, colour, -1, cv2.LINE_AA, _SHIFT)
         return scene_bgr
 
 
@@ -543,7 +609,7 @@ class AngleAnnotator:
         if pose is None or not result.measurements:
             return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
-        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
+        body = _scene_pose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         checks_by_measure: dict[str, list[RuleCheck]] = {}
         # Out of the pose no rule is judged on the body: the angles are drawn neutral.
         for check in result.checks if result.in_pose else ():
@@ -564,16 +630,17 @@ class AngleAnnotator:
             if not math.isfinite(m.value):
                 continue
             checks = checks_by_measure.get(m.measure_id, [])
-            colour = _measure_colour(self.style.palette, checks)
             if m.unit == "deg" and len(m.landmarks) == 3:
+                colour = _measure_colour(self.style.palette, checks)
                 label = self._angle(canvas, body, m.landmarks, m.anchor, m.value, colour)
             elif (
                 m.unit == "ratio"
                 and self.style.show_failing_ratios
                 and any(c.verdict.failing for c in checks)
             ):
+                colour = _measure_colour(self.style.palette, checks)
                 anchor = body.point(m.anchor)
-                up = np.array([0.0, -1.0])
+                up = (0.0, -1.0)
                 text = f"{m.label} {m.value:.2f}"
                 label = None if anchor is None else _PendingLabel(anchor, canvas.px(12), up, text, colour)
             else:
@@ -602,12 +669,15 @@ class AngleAnnotator:
         pa, pc = (body.point(n) for n in ends) if len(ends) == 2 else (None, None)
         if vertex is None or pa is None or pc is None:
             return None
-        va = np.subtract(pa, vertex)
-        vc = np.subtract(pc, vertex)
+        # Plain floats (a few numpy calls on 2-vectors cost more than the maths); np.hypot
+        # keeps the rounding the arrays had.
+        va = (pa[0] - vertex[0], pa[1] - vertex[1])
+        vc = (pc[0] - vertex[0], pc[1] - vertex[1])
         len_a, len_c = float(np.hypot(*va)), float(np.hypot(*vc))
         if min(len_a, len_c) < 1.0:
             return None
-        ua, uc = va / len_a, vc / len_c
+        ua = (va[0] / len_a, va[1] / len_a)
+        uc = (vc[0] / len_c, vc[1] / len_c)
         # Keep the arc inside short limbs (small person far from the camera).
         radius = min(canvas.px(self.style.arc_radius_px), 0.45 * min(len_a, len_c))
         if radius >= 4:
@@ -621,15 +691,16 @@ class AngleAnnotator:
             canvas.ring(vertex, radius, canvas.px(3.0, 2), colour, start, end)
 
         # The number goes outside the angle (against the bisector), where the limbs are not.
-        bisector = ua + uc
+        bisector = (ua[0] + uc[0], ua[1] + uc[1])
         norm = float(np.hypot(*bisector))
+        direction: tuple[float, float]
         if norm > 1e-3:
-            direction = -bisector / norm
+            direction = (-bisector[0] / norm, -bisector[1] / norm)
         else:
             # Straight limb: either perpendicular works; above reads better than below.
-            direction = np.array([ua[1], -ua[0]])
+            direction = (ua[1], -ua[0])
             if direction[1] > 0:
-                direction = -direction
+                direction = (-direction[0], -direction[1])
         return _PendingLabel(vertex, radius + canvas.px(6), direction, f"{value_deg:.0f}°", colour)
 
     def _wedge(
@@ -645,7 +716,7 @@ class AngleAnnotator:
         roi = canvas.scene[y0:y1, x0:x1]
         layer = roi.copy()
         local = (vertex[0] - x0, vertex[1] - y0)
-        sector = np.vstack([np.asarray(local), _arc_points(local, radius, start, end)])
+        sector = np.concatenate([[local], _arc_points(local, radius, start, end)])
         cv2.fillPoly(layer, [_fixed_poly(sector)], colour, cv2.LINE_AA, _SHIFT)
         cv2.addWeighted(layer, 0.35, roi, 0.65, 0, dst=roi)
 
@@ -656,7 +727,7 @@ class _PendingLabel:
 
     origin: Point
     gap_px: float
-    direction: FloatArray
+    direction: tuple[float, float]  # unit vector
     text: str
     colour: BGR
 
@@ -676,8 +747,8 @@ def _place_labels(
     if not labels:
         return
     size = canvas.font(canvas.style.label_font_px)
-    px, py = np.vstack([body.obstacle_points(), *extra_obstacles]).T
-    placed = np.empty((0, 4))
+    px, py = np.concatenate([body.obstacle_points(), *extra_obstacles]).T
+    placed: list[tuple[float, float, float, float]] = []  # boxes of the labels drawn so far
     margin = canvas.px(4)
     h = 1.45 * size
     for label in labels:
@@ -691,15 +762,17 @@ def _place_labels(
         x0, x1 = (cx - w / 2 - margin)[:, None], (cx + w / 2 + margin)[:, None]
         y0, y1 = (cy - h / 2 - margin)[:, None], (cy + h / 2 + margin)[:, None]
         covered = ((px > x0) & (px < x1) & (py > y0) & (py < y1)).sum(axis=1)
-        overlaps = (
-            (x0 < placed[:, 2]) & (placed[:, 0] < x1) & (y0 < placed[:, 3]) & (placed[:, 1] < y1)
-        ).sum(axis=1)
         # Hiding another label is worst, hiding the body next; otherwise keep the preferred side.
-        best = int(np.argmin(100.0 * overlaps + 4.0 * covered + np.arange(len(cx))))
+        cost = 4.0 * covered + np.arange(len(cx))
+        if placed:  # (the first label has no other to hide)
+            boxes = np.array(placed)
+            overlaps = (
+                (x0 < boxes[:, 2]) & (boxes[:, 0] < x1) & (y0 < boxes[:, 3]) & (boxes[:, 1] < y1)
+            ).sum(axis=1)
+            cost = 100.0 * overlaps + cost
+        best = int(np.argmin(cost))
         center = (float(cx[best]), float(cy[best]))
-        placed = np.vstack(
-            [placed, [center[0] - w / 2, center[1] - h / 2, center[0] + w / 2, center[1] + h / 2]]
-        )
+        placed.append((center[0] - w / 2, center[1] - h / 2, center[0] + w / 2, center[1] + h / 2))
         _pill(canvas, center, w, h, label.text, label.colour, size)
 
 
@@ -763,7 +836,7 @@ class CueMarkerAnnotator:
             # left the pose: no fault is drawn on the body out of the pose.
             return scene_bgr
         canvas = _Canvas(scene_bgr, self.style)
-        body = _ScenePose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
+        body = _scene_pose(pose, scale, mirror, canvas.width_px, self.style.min_visibility)
         colour = _cue_colour(self.style.palette, cue)
         uncertain = _cue_is_uncertain(cue)
         radius = canvas.px(self.style.cue_ring_radius_px, 6)

@@ -8,7 +8,7 @@ import numpy as np
 
 from posecheck.checks.cues import PRIORITY, CueArbiter, CueCandidate
 from posecheck.checks.hold import HoldTimer
-from posecheck.checks.measure import measure
+from posecheck.checks.measure import Measurer
 from posecheck.checks.reps import RepCounter
 from posecheck.checks.rules import RuleTracker
 from posecheck.checks.sides import SideResolver
@@ -42,6 +42,7 @@ class Engine:
         self._xy_filter = OneEuroFilter()
         self._world_filter = OneEuroFilter(min_cutoff_hz=1.5, beta=5.0)
         self._sides = SideResolver(spec)
+        self._measurer = Measurer(spec)
         self._view = ViewEstimator(0.0 if still_images else VIEW_SETTLE_S)
         duration = (lambda d: 0.0) if still_images else (lambda d: d)
         self._entry = [
@@ -53,6 +54,13 @@ class Engine:
         self.timer = HoldTimer(spec.sides, spec.hold.target_s, spec.hold.grace_s)
         self.arbiter = CueArbiter()
         self._confirmations = {r.id: r.confirm for r in spec.rules if r.confirm}
+        # Looked up on every frame: worked out once from the spec.
+        self._severities = [Severity(r.severity) for r in spec.rules]
+        self._cross_checks = {mid: m.cross_check for mid, m in spec.measurements.items()}
+        # What the person must fix first: landmarks the entry and critical rules need.
+        self._needed = [c.measure for c in spec.entry] + [
+            r.measure for r in spec.rules if r.severity == "critical"
+        ]
         # Reps mode: one hysteresis tracker per phase condition (the phase's min_s is the counter's).
         self._phases = [
             [RuleTracker(c.min, c.max, spec.hysteresis_for(c), 0.0) for c in phase.when]
@@ -81,14 +89,7 @@ class Engine:
         pose = self._smooth(pose.sanitized(), t_s)
         facing, sides = self._sides.update(pose, t_s)
         view = self._view.update(pose, t_s)
-        min_vis = self.spec.min_visibility
-
-        measurements: dict[str, Measurement] = {}
-        missing: dict[str, tuple[str, ...]] = {}
-        for measure_id, spec_measure in self.spec.measurements.items():
-            measurements[measure_id], missing[measure_id] = measure(
-                measure_id, spec_measure, pose, sides, facing, min_vis
-            )
+        measurements, missing = self._measurer.measure_all(pose, sides, facing)
 
         entry_verdicts = [
             self._entry_verdict(c, tracker, measurements[c.measure], view, t_s)
@@ -98,8 +99,8 @@ class Engine:
         phase_now = self._phase_now(measurements, t_s) if in_pose else None
         active_phase = phase_now or (self.reps.phase if self.reps is not None else None)
         checks = tuple(
-            self._check(rule, tracker, measurements[rule.measure], t_s, active_phase, view)
-            for tracker, rule in zip(self._rules, self.spec.rules, strict=True)
+            self._check(rule, severity, tracker, measurements[rule.measure], t_s, active_phase, view)
+            for tracker, rule, severity in zip(self._rules, self.spec.rules, self._severities, strict=True)
         )
         critical = [c.verdict for c in checks if c.severity is Severity.CRITICAL]
         # A hold needs every critical rule seen passing; a rep is spoilt only by a fault seen
@@ -109,11 +110,7 @@ class Engine:
         else:
             form_ok = not any(v.failing for v in critical)
 
-        # What the person must fix first: landmarks the entry and critical rules need.
-        needed = [c.measure for c in self.spec.entry] + [
-            r.measure for r in self.spec.rules if r.severity == "critical"
-        ]
-        missing_now = tuple(dict.fromkeys(lm for m in needed for lm in missing[m]))
+        missing_now = tuple(dict.fromkeys(lm for m in self._needed for lm in missing[m]))
 
         hold = holds = reps = None
         if self.reps is not None:
@@ -145,8 +142,7 @@ class Engine:
     # -- stages -----------------------------------------------------------------
 
     def _judged(self, measurement: Measurement, low: float | None, high: float | None) -> float:
-        mode = self.spec.measurements[measurement.measure_id].cross_check
-        return judged_value(measurement, low, high, mode)
+        return judged_value(measurement, low, high, self._cross_checks[measurement.measure_id])
 
     def _phase_now(self, measurements: dict[str, Measurement], t_s: float) -> str | None:
         """The first phase (in spec order) whose conditions all pass on this frame, if any."""
@@ -178,6 +174,7 @@ class Engine:
     def _check(
         self,
         rule: Rule,
+        severity: Severity,
         tracker: RuleTracker,
         measurement: Measurement,
         t_s: float,
@@ -191,9 +188,7 @@ class Engine:
         else:
             value = self._judged(measurement, rule.min, rule.max)
             verdict = tracker.update(value, t_s)
-        return RuleCheck(
-            rule.id, rule.measure, value, verdict, Severity(rule.severity), measurement.landmarks
-        )
+        return RuleCheck(rule.id, rule.measure, value, verdict, severity, measurement.landmarks)
 
     def _no_person(self, t_s: float, index: int) -> FrameResult:
         # Whoever steps back in may face the other way or lead with the other leg.

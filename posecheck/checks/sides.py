@@ -46,10 +46,15 @@ LUNGE_CONTRADICTION = 0.3  # the other cue may point the other way by this share
 # -- side evidence: per frame, None when the frame does not tell -------------------
 
 
+_SHOULDERS = (LANDMARK_INDEX["left_shoulder"], LANDMARK_INDEX["right_shoulder"])
+_HIPS = (LANDMARK_INDEX["left_hip"], LANDMARK_INDEX["right_hip"])
+
+
 def _torso_length_px(pose: Pose, min_vis: float) -> float:
-    shoulder = landmark_point(pose, "mid_shoulder", 0.0)
-    hip = landmark_point(pose, "mid_hip", 0.0)
-    return float(np.linalg.norm(shoulder.xy_px - hip.xy_px))
+    xy = pose.xy_px
+    shoulder = (xy[_SHOULDERS[0]] + xy[_SHOULDERS[1]]) / 2
+    hip = (xy[_HIPS[0]] + xy[_HIPS[1]]) / 2
+    return geometry.vector_length(shoulder - hip)
 
 
 def facing_evidence(pose: Pose, min_vis: float) -> int | None:
@@ -171,7 +176,8 @@ def near_side_evidence(pose: Pose, min_vis: float) -> str | None:
     z = {}
     for side in ("left", "right"):
         idx = [LANDMARK_INDEX[f"{side}_{p}"] for p in ("shoulder", "hip")]
-        z[side] = float(np.mean(pose.world_xyz_m[idx, 2]))
+        shoulder_z, hip_z = pose.world_xyz_m[idx, 2].tolist()
+        z[side] = (shoulder_z + hip_z) / 2  # as np.mean sums and divides two values
     gap = z["left"] - z["right"]
     if not math.isfinite(gap) or abs(gap) < NEAR_SIDE_MIN_GAP_M:
         return None
@@ -202,7 +208,7 @@ def crossed_leg_evidence(pose: Pose, min_vis: float) -> str | None:
         ankle, knee = LANDMARK_INDEX[f"{side}_ankle"], LANDMARK_INDEX[f"{other}_knee"]
         if min(pose.visibility[ankle], pose.visibility[knee]) < min_vis * 0.5:
             return None
-        dist[side] = float(np.linalg.norm(xy[ankle] - xy[knee]))
+        dist[side] = geometry.vector_length(xy[ankle] - xy[knee])
     torso = _torso_length_px(pose, min_vis)
     if not (math.isfinite(torso) and torso > 1.0):
         return None

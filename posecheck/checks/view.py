@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from posecheck.checks.sticky import StickyChoice
+from posecheck.geometry import vector_length
 from posecheck.pose.landmarks import LANDMARK_INDEX, Pose
 
 # Two cues, each turned into an angle between the body's left-right axis and the picture
@@ -74,10 +75,10 @@ def width_ratio(pose: Pose) -> float:
     if min(pose.visibility[i] for i in idx) < MIN_VISIBILITY_FOR_VIEW:
         return math.nan
     ls, rs, lh, rh = (pose.xy_px[i] for i in idx)
-    torso = float(np.linalg.norm((ls + rs) / 2 - (lh + rh) / 2))
+    torso = vector_length((ls + rs) / 2 - (lh + rh) / 2)
     if not math.isfinite(torso) or torso < 1.0:
         return math.nan
-    return float(np.linalg.norm(ls - rs) + np.linalg.norm(lh - rh)) / 2 / torso
+    return (vector_length(ls - rs) + vector_length(lh - rh)) / 2 / torso
 
 
 def picture_yaw_deg(ratio: float) -> float:
@@ -94,7 +95,8 @@ def world_yaw_deg(pose: Pose) -> float:
     for part in ("shoulder", "hip"):
         line = w[LANDMARK_INDEX[f"left_{part}"]] - w[LANDMARK_INDEX[f"right_{part}"]]
         angles.append(math.degrees(math.atan2(abs(float(line[2])), float(np.hypot(line[0], line[1])))))
-    return float(np.mean(angles))
+    shoulders_deg, hips_deg = angles
+    return (shoulders_deg + hips_deg) / 2  # as np.mean sums and divides two values
 
 
 def torso_depth_deg(pose: Pose) -> float:

@@ -123,8 +123,8 @@ class Pose:
         keeps every later computation free of overflow and inf - inf warnings.
         """
         xy_ok = np.isfinite(self.xy_px).all() and float(np.abs(self.xy_px).max()) < MAX_ABS_PX
-        # nan_to_num turns inf into the largest float, so one comparison catches both.
-        world_ok = not (np.abs(np.nan_to_num(self.world_xyz_m)) >= MAX_ABS_M).any()
+        # An infinite value compares as too far; NaN (missing) compares False.
+        world_ok = not (np.abs(self.world_xyz_m) >= MAX_ABS_M).any()
         vis = self.visibility
         vis_ok = np.isfinite(vis).all() and float(vis.min()) >= 0.0 and float(vis.max()) <= 1.0
         if xy_ok and world_ok and vis_ok:

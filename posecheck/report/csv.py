@@ -80,7 +80,7 @@ class FrameCsvWriter(StreamedOutput):
         """Append the row for one frame."""
         if self._file is None:
             raise ValueError(f"FrameCsvWriter for {self.path} is closed")
-        row = safe_row(self._row(result))  # cues and labels come from spec files
+        row = self._row(result)
         try:
             self._writer.writerow(row)
             self.rows_written += 1
@@ -103,6 +103,9 @@ class FrameCsvWriter(StreamedOutput):
             raise output_error(self.path, "per-frame CSV", exc) from exc
 
     def _row(self, result: FrameResult) -> list[object]:
+        """The frame's cells, spreadsheet-safe: the texts that come from spec files (cue, side and
+        phase names) go through `spreadsheet_safe`; numbers and verdict or hold-state words are
+        never formulas, so they skip it (it is per cell, on every frame)."""
         ctx = self._ctx
         verdicts = {check.rule_id: check.verdict.value for check in result.checks}
         measures: list[object] = []
@@ -115,15 +118,15 @@ class FrameCsvWriter(StreamedOutput):
             result.index,
             _format_s(result.timestamp_s, 6),  # µs: keeps 59.94 fps steps exact
             int(person_seen(result)),
-            result.side or "",
+            spreadsheet_safe(result.side or ""),
             result.facing,
             int(result.in_pose),
             *measures,
             *(verdicts.get(rid, "") for rid in ctx.rule_ids),
-            hold.side if hold else "",
+            spreadsheet_safe(hold.side) if hold else "",
             hold.state.value if hold else "",
             _format_s(hold.held_s) if hold else "",
-            result.cue.text if result.cue else "",
+            spreadsheet_safe(result.cue.text) if result.cue else "",
             *self._rep_cells(result),
         ]
 
@@ -134,4 +137,4 @@ class FrameCsvWriter(StreamedOutput):
         reps = result.reps
         if reps is None:
             return [""] * (1 + len(sides))
-        return [reps.phase or "", *(reps.counts.get(side, 0) for side in sides)]
+        return [spreadsheet_safe(reps.phase or ""), *(reps.counts.get(side, 0) for side in sides)]
