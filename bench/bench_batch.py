@@ -81,8 +81,11 @@ def main() -> int:
     for name in variants:
         best = min(walls[name])
         each = ", ".join(f"{w:.1f} s" for w in walls[name])
+        # Ray's workers are children of its own daemons, not of the command: their CPU time
+        # is not in the command's, so none is shown.
+        cpu = "     - " if name.startswith("Ray") else f"{min(cpus[name]):6.1f} s"
         print(
-            f"  {name:18} {best:6.1f} s  {frames / best:6.1f} frames/s  CPU {min(cpus[name]):6.1f} s  "
+            f"  {name:18} {best:6.1f} s  {frames / best:6.1f} frames/s  CPU {cpu}  "
             f"peak {max(peaks[name]):5.0f} MB (all processes)  (each run: {each})"
         )
     one, two, ray = (min(walls[name]) for name in variants)
