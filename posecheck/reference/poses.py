@@ -28,12 +28,14 @@ from posecheck.pose.landmarks import LANDMARK_INDEX, LANDMARK_NAMES, Pose
 from posecheck.results import FrameResult
 from posecheck.spec.model import StretchSpec
 from posecheck.synth.body import (
+    CONTACTS,
     UP,
     ArmAngles,
     BodyAngles,
     BodyProportions,
     LegAngles,
     facing_vector,
+    lowest_contact_m,
     rotation,
     skeleton_m,
 )
@@ -54,12 +56,7 @@ _HEAD: Final = LANDMARK_NAMES[: LANDMARK_NAMES.index("left_shoulder")]
 # Landmarks that rest on the floor and how far above it each joint centre then is (fractions
 # of height): the default contacts plus the seat, the back and the head for floor poses.
 _CONTACTS: Final[dict[str, float]] = {
-    "knee": 0.03,
-    "heel": 0.005,
-    "foot_index": 0.005,
-    "ankle": 0.02,
-    "index": 0.005,
-    "wrist": 0.02,
+    **CONTACTS,
     "elbow": 0.025,
     "hip": 0.055,
     "shoulder": 0.05,
@@ -100,7 +97,7 @@ class ReferencePose:
             points[idx] = (points[idx] - neck) @ turn.T + neck
         whole = rotation(forward, self.roll_deg) @ rotation(left, -self.pitch_deg)
         points = points @ whole.T
-        points[:, 1] -= _floor_gap_m(points, self.body)
+        points[:, 1] -= lowest_contact_m(points, self.body, _CONTACTS)
         # Centre the body in front of the camera (x) and at the camera's aim in depth (z).
         points[:, 0] -= (points[:, 0].min() + points[:, 0].max()) / 2
         points[:, 2] -= (points[:, 2].min() + points[:, 2].max()) / 2
@@ -109,15 +106,6 @@ class ReferencePose:
     def pose(self) -> Pose:
         """The exact pose a model would report (no noise)."""
         return observe(self.scene_points_m(), self.camera)
-
-
-def _floor_gap_m(points: FloatArray, body: BodyProportions) -> float:
-    gaps = [
-        points[LANDMARK_INDEX[f"{side}_{part}"], 1] - body.m(clearance)
-        for part, clearance in _CONTACTS.items()
-        for side in ("left", "right")
-    ]
-    return float(min(gaps))
 
 
 # Short keys for the pose tables: whole body, trunk, then each limb's joints (degrees).
@@ -205,6 +193,24 @@ def judged_rules(spec: StretchSpec, phase: str | None) -> tuple[str, ...]:
 # found by nudging a hand-made pose until every entry condition and rule of the spec held
 # with a margin (5 deg / 0.03 past each limit's hysteresis), keeping it close to how the
 # stretch is taught; tests/synth/test_reference_poses.py re-judges each with the engine.
+# Pigeon and its modified (lying-back) form share one pose: front shin across, back leg long.
+_PIGEON: Final[tuple[dict[str, float], dict[str, object]]] = (
+    {
+        "L.hip": 90,
+        "L.abd": 15,
+        "L.rot": 85,
+        "L.knee": 125,
+        "L.ankle": -20,
+        "R.hip": -80,
+        "R.knee": 5,
+        "R.ankle": -70,
+        "A.sh": 20,
+        "A.abd": 15,
+        "A.elbow": 10,
+    },
+    dict(camera=FLOOR_CAMERA, working="left"),
+)
+
 _POSES: Final[dict[str, tuple[dict[str, float], dict[str, object]]]] = {
     "butterfly": (
         {
@@ -392,38 +398,8 @@ _POSES: Final[dict[str, tuple[dict[str, float], dict[str, object]]]] = {
         },
         dict(camera=FLOOR_CAMERA, working="left", phase="rolled"),
     ),
-    "modified-pigeon": (
-        {
-            "L.hip": 90,
-            "L.abd": 15,
-            "L.rot": 85,
-            "L.knee": 125,
-            "L.ankle": -20,
-            "R.hip": -80,
-            "R.knee": 5,
-            "R.ankle": -70,
-            "A.sh": 20,
-            "A.abd": 15,
-            "A.elbow": 10,
-        },
-        dict(camera=FLOOR_CAMERA, working="left"),
-    ),
-    "pigeon": (
-        {
-            "L.hip": 90,
-            "L.abd": 15,
-            "L.rot": 85,
-            "L.knee": 125,
-            "L.ankle": -20,
-            "R.hip": -80,
-            "R.knee": 5,
-            "R.ankle": -70,
-            "A.sh": 20,
-            "A.abd": 15,
-            "A.elbow": 10,
-        },
-        dict(camera=FLOOR_CAMERA, working="left"),
-    ),
+    "modified-pigeon": _PIGEON,
+    "pigeon": _PIGEON,
     "seated-figure-four": (
         {
             "lean": 25,

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -186,7 +186,7 @@ def skeleton_m(
     _place_head(put, mid_shoulder, body, chest_forward, spine, chest_left)
 
     if on_floor:
-        points[:, 1] -= _lowest_contact_m(points, body)
+        points[:, 1] -= lowest_contact_m(points, body)
     return points
 
 
@@ -270,7 +270,7 @@ def _place_head(
 
 
 # Landmarks that can rest on the floor, and how far above it each sits when it does (fractions of H).
-_CONTACTS: dict[str, float] = {
+CONTACTS: Final[dict[str, float]] = {
     "knee": 0.03,
     "heel": 0.005,
     "foot_index": 0.005,
@@ -280,11 +280,13 @@ _CONTACTS: dict[str, float] = {
 }
 
 
-def _lowest_contact_m(points: FloatArray, body: BodyProportions) -> float:
+def lowest_contact_m(
+    points: FloatArray, body: BodyProportions, contacts: Mapping[str, float] = CONTACTS
+) -> float:
     """How far above the floor the body's lowest contact point is (negative: below it)."""
     gaps = [
         points[LANDMARK_INDEX[f"{side}_{part}"], 1] - body.m(clearance)
-        for part, clearance in _CONTACTS.items()
+        for part, clearance in contacts.items()
         for side in ("left", "right")
     ]
     return float(min(gaps))
