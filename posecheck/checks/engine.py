@@ -51,6 +51,7 @@ class Engine:
         self._rules = [
             RuleTracker(r.min, r.max, spec.hysteresis_for(r), duration(r.min_duration_s)) for r in spec.rules
         ]
+        self._was_in_pose = False
         self.timer = HoldTimer(spec.sides, spec.hold.target_s, spec.hold.grace_s)
         self.arbiter = CueArbiter()
         self._confirmations = {r.id: r.confirm for r in spec.rules if r.confirm}
@@ -96,6 +97,13 @@ class Engine:
             for tracker, c in zip(self._entry, self.spec.entry, strict=True)
         ]
         in_pose = all(v is Verdict.PASS for v in entry_verdicts)
+        if in_pose and not self._was_in_pose:
+            # Rules are judged in the pose: a fault seen while getting into it (a bridge
+            # "sagging" on its way up) must not wait out its minimum duration in the pose,
+            # failing on a value already in the green band. The first frame decides afresh.
+            for tracker in self._rules:
+                tracker.reset()
+        self._was_in_pose = in_pose
         phase_now = self._phase_now(measurements, t_s) if in_pose else None
         active_phase = phase_now or (self.reps.phase if self.reps is not None else None)
         checks = tuple(
@@ -192,6 +200,7 @@ class Engine:
 
     def _no_person(self, t_s: float, index: int) -> FrameResult:
         # Whoever steps back in may face the other way or lead with the other leg.
+        self._was_in_pose = False
         self._sides.reset()
         self._view.reset()
         self._xy_filter.reset()
