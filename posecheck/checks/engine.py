@@ -9,6 +9,7 @@ import numpy as np
 from posecheck.checks.cues import PRIORITY, CueArbiter, CueCandidate
 from posecheck.checks.hold import HoldTimer
 from posecheck.checks.measure import Measurer
+from posecheck.checks.peak import RelativeToPeak
 from posecheck.checks.reps import RepCounter
 from posecheck.checks.rules import RuleTracker
 from posecheck.checks.sides import SideResolver
@@ -43,6 +44,7 @@ class Engine:
         self._world_filter = OneEuroFilter(min_cutoff_hz=1.5, beta=5.0)
         self._sides = SideResolver(spec)
         self._measurer = Measurer(spec)
+        self._relative = RelativeToPeak(spec, still_images=still_images)
         self._view = ViewEstimator(0.0 if still_images else VIEW_SETTLE_S)
         duration = (lambda d: 0.0) if still_images else (lambda d: d)
         self._entry = [
@@ -91,6 +93,7 @@ class Engine:
         facing, sides = self._sides.update(pose, t_s)
         view = self._view.update(pose, t_s)
         measurements, missing = self._measurer.measure_all(pose, sides, facing)
+        measurements = self._relative.apply(measurements, t_s)
 
         entry_verdicts = [
             self._entry_verdict(c, tracker, measurements[c.measure], view, t_s)
@@ -201,6 +204,7 @@ class Engine:
     def _no_person(self, t_s: float, index: int) -> FrameResult:
         # Whoever steps back in may face the other way or lead with the other leg.
         self._was_in_pose = False
+        self._relative.reset()
         self._sides.reset()
         self._view.reset()
         self._xy_filter.reset()

@@ -60,9 +60,29 @@ def register(commands: Any) -> None:
         help="frames per second of video the model sees at most, as a live session would "
         "(default: %(default)s)",
     )
+    parser.add_argument(
+        "--camera",
+        action="append",
+        type=_camera_change,
+        default=[],
+        metavar="CHANGE",
+        help="also score the same landmarks as another camera would have seen them, to find "
+        "thresholds that only just hold: 'mirror' (picture flipped, sides swapped) or 'roll:DEG' "
+        "(camera turned DEG degrees about its axis); repeat for several, e.g. --camera mirror "
+        "--camera roll:10 --camera roll:-10",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     model_options(parser)
     parser.set_defaults(run=run_eval)
+
+
+def _camera_change(text: str) -> Any:
+    from posecheck.evaluate.camera import parse_camera_change
+
+    try:
+        return parse_camera_change(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -70,7 +90,15 @@ def run_eval(args: argparse.Namespace) -> int:
     from posecheck.evaluate.harness import Selection, evaluate
     from posecheck.evaluate.labels import load_labels
     from posecheck.evaluate.poses import PoseCache, default_cache_dir
-    from posecheck.evaluate.report import ALL, rows, terminal_table, view_rows, write_reports
+    from posecheck.evaluate.report import (
+        ALL,
+        CameraRows,
+        camera_comparison,
+        rows,
+        terminal_table,
+        view_rows,
+        write_reports,
+    )
     from posecheck.spec import find_spec, list_specs, load_spec
 
     if not args.max_fps > 0:
@@ -106,6 +134,11 @@ def run_eval(args: argparse.Namespace) -> int:
             bar.close()
     splits = ["tune", "validation", ALL] if args.split == ALL else [args.split]
     table = rows(scores, splits)
+    # The recordings are on disk now: each camera change re-scores them without the model.
+    cameras = [
+        CameraRows(change.name, rows(evaluate(labels, specs, cache, selection, camera=change), splits))
+        for change in args.camera
+    ]
     settings = {
         "labels": str(args.labels),
         "footage": str(labels.footage_dir),
@@ -113,10 +146,14 @@ def run_eval(args: argparse.Namespace) -> int:
         "max_fps": args.max_fps,
         "split": args.split,
         "spec": args.spec or "every spec",
+        "cameras": [change.name for change in args.camera],
     }
-    paths = write_reports(Path(args.out), scores, table, splits, settings, view_rows(scores, splits))
+    paths = write_reports(Path(args.out), scores, table, splits, settings, view_rows(scores, splits), cameras)
     if not args.quiet:
         print(terminal_table(table, splits))
+        if cameras:
+            print("\nAll specs under simulated camera changes:")
+            print(terminal_table(camera_comparison(table, cameras), splits, first_column="camera"))
         elapsed_s = time.perf_counter() - started
         print(
             f"\n{len({s.item.file for s in scores})} items, {len(scores)} item-spec runs; pose model run on "

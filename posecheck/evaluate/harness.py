@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from posecheck.evaluate.camera import CameraChange
 from posecheck.evaluate.labels import Item, Labels
 from posecheck.evaluate.poses import PoseCache
 from posecheck.evaluate.scoring import ItemScore, score_item
@@ -38,14 +39,20 @@ def evaluate(
     *,
     on_item: Callable[[Item, int, int], None] | None = None,
     on_frame: Callable[[], None] | None = None,
+    camera: CameraChange | None = None,
 ) -> list[ItemScore]:
-    """Score every selected item against each of its specs; `on_item(item, i, n)` before each."""
+    """Score every selected item against each of its specs; `on_item(item, i, n)` before each.
+
+    With `camera`, the recorded landmarks are first changed as that camera would have seen them.
+    """
     chosen = selection.items(labels.items)
     scores = []
     for i, item in enumerate(chosen):
         if on_item is not None:
             on_item(item, i, len(chosen))
         frames = cache.recording(labels.footage_dir / item.file, on_frame).read_all()
+        if camera is not None:
+            frames, item = camera.frames(frames), camera.item(item)
         for spec_id in selection.specs(item):
             scores.append(score_item(item, specs[spec_id], frames))
     return scores

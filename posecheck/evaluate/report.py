@@ -62,6 +62,23 @@ def view_rows(scores: Sequence[ItemScore], splits: Sequence[str]) -> list[Row]:
 
 
 VIEWS = ("side-on", "three-quarter", "front", "above")
+AS_RECORDED = "as recorded"
+
+
+@dataclass(frozen=True)
+class CameraRows:
+    """The per-spec rows of one simulated camera change (`posecheck eval --camera`)."""
+
+    camera: str
+    rows: list[Row]
+
+
+def camera_comparison(as_recorded: Sequence[Row], cameras: Sequence[CameraRows]) -> list[Row]:
+    """Each split's all-specs row as recorded and under each camera (the spec column names it)."""
+    out = []
+    for name, table_rows in [(AS_RECORDED, list(as_recorded)), *((c.camera, c.rows) for c in cameras)]:
+        out += [Row(name, r.split, r.items, r.tally) for r in table_rows if r.spec_id == TOTAL]
+    return out
 
 
 def pct(ratio: Ratio) -> str:
@@ -108,14 +125,14 @@ def row_cells(row: Row) -> list[str]:
     ]
 
 
-def terminal_table(table_rows: Sequence[Row], splits: Sequence[str]) -> str:
+def terminal_table(table_rows: Sequence[Row], splits: Sequence[str], first_column: str = "spec") -> str:
     """Plain-text tables, one per split, columns padded to fit."""
     blocks = []
     for split in splits:
         mine = [r for r in table_rows if r.split == split]
         if not mine:
             continue
-        cells = [list(COLUMNS)] + [row_cells(r) for r in mine]
+        cells = [[first_column, *COLUMNS[1:]]] + [row_cells(r) for r in mine]
         widths = [max(len(line[k]) for line in cells) for k in range(len(COLUMNS))]
         lines = [f"split: {split}"]
         for n, line in enumerate(cells):
@@ -136,9 +153,20 @@ def to_json(
     table_rows: Sequence[Row],
     settings: dict[str, Any],
     views: Sequence[Row] = (),
+    cameras: Sequence[CameraRows] = (),
 ) -> dict[str, Any]:
     return {
         "settings": settings,
+        "cameras": [
+            {
+                "camera": c.camera,
+                "rows": [
+                    {"spec": r.spec_id, "split": r.split, "items": r.items, **_tally_json(r.tally)}
+                    for r in c.rows
+                ],
+            }
+            for c in cameras
+        ],
         "views": [
             {"view": r.spec_id, "split": r.split, "runs": r.items, **_tally_json(r.tally)} for r in views
         ],
@@ -190,24 +218,14 @@ def markdown(
     splits: Sequence[str],
     settings: dict[str, Any],
     views: Sequence[Row] = (),
+    cameras: Sequence[CameraRows] = (),
 ) -> str:
     lines = ["# posecheck accuracy on the labelled footage", ""]
     lines += [f"- {key}: `{value}`" for key, value in settings.items()]
     lines += ["", "Each cell: the share, and in brackets how many frames or photos it is out of.", ""]
     for name, text in METRIC_NOTES:
         lines.append(f"- **{name}**: {text}")
-    for split in splits:
-        mine = [r for r in table_rows if r.split == split]
-        if not mine:
-            continue
-        lines += ["", f"## Split: {split}", ""]
-        lines.append("| " + " | ".join(COLUMNS) + " |")
-        lines.append("|" + "|".join(["---"] + ["---:"] * (len(COLUMNS) - 1)) + "|")
-        for r in mine:
-            cells = row_cells(r)
-            if r.spec_id == TOTAL:
-                cells = [f"**{c}**" for c in cells]
-            lines.append("| " + " | ".join(cells) + " |")
+    lines += _split_tables(table_rows, splits, "##")
     if views:
         lines += ["", "## By camera view (every spec; items = item-spec runs with frames in that view)", ""]
         lines.append("| view | split | " + " | ".join(COLUMNS[1:]) + " |")
@@ -215,6 +233,17 @@ def markdown(
         for r in views:
             cells = row_cells(r)
             lines.append(f"| {cells[0]} | {r.split} | " + " | ".join(cells[1:]) + " |")
+    if cameras:
+        lines += ["", "## Under simulated camera changes", ""]
+        lines.append(
+            "The same recorded landmarks as another camera would have seen them (mirror: the picture "
+            "flipped, sides swapped in the labels; roll: the camera turned about its axis). A figure "
+            "that drops here is a threshold close to what the footage reads."
+        )
+        lines += _split_tables(camera_comparison(table_rows, cameras), splits, "###", first_column="camera")
+        for c in cameras:
+            lines += ["", f"### {c.camera}: per spec"]
+            lines += _split_tables(c.rows, splits, "####")
     lines += ["", "## Items", ""]
     item_columns = ["file", "split", "spec", "frames", "in-pose recall", "precision"]
     item_columns += ["false-critical", "fault recall", "reps", "side"]
@@ -233,6 +262,26 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
+def _split_tables(
+    table_rows: Sequence[Row], splits: Sequence[str], heading: str, first_column: str = "spec"
+) -> list[str]:
+    """Markdown tables, one per split, under `heading`-level titles; total rows in bold."""
+    lines: list[str] = []
+    for split in splits:
+        mine = [r for r in table_rows if r.split == split]
+        if not mine:
+            continue
+        lines += ["", f"{heading} Split: {split}", ""]
+        lines.append("| " + " | ".join([first_column, *COLUMNS[1:]]) + " |")
+        lines.append("|" + "|".join(["---"] + ["---:"] * (len(COLUMNS) - 1)) + "|")
+        for r in mine:
+            cells = row_cells(r)
+            if r.spec_id == TOTAL:
+                cells = [f"**{c}**" for c in cells]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_reports(
     out_dir: Path,
     scores: Sequence[ItemScore],
@@ -240,15 +289,19 @@ def write_reports(
     splits: Sequence[str],
     settings: dict[str, Any],
     views: Sequence[Row] = (),
+    cameras: Sequence[CameraRows] = (),
 ) -> dict[str, Path]:
     """eval.json and eval.md in `out_dir`."""
     paths = {"json": out_dir / "eval.json", "md": out_dir / "eval.md"}
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths["json"].write_text(
-            json.dumps(to_json(scores, table_rows, settings, views), indent=1) + "\n", encoding="utf-8"
+            json.dumps(to_json(scores, table_rows, settings, views, cameras), indent=1) + "\n",
+            encoding="utf-8",
         )
-        paths["md"].write_text(markdown(scores, table_rows, splits, settings, views), encoding="utf-8")
+        paths["md"].write_text(
+            markdown(scores, table_rows, splits, settings, views, cameras), encoding="utf-8"
+        )
     except OSError as exc:
         raise OutputError(f"cannot write the evaluation report into {out_dir}: {exc}") from None
     return paths

@@ -19,6 +19,13 @@ def _words(name: str) -> str:
 
 
 def describe_measure(measure: Measure) -> str:
+    text = _describe_kind(measure)
+    if measure.relative == "peak":
+        return f"{text}, as a share of its own held peak (1 = the peak)"
+    return text
+
+
+def _describe_kind(measure: Measure) -> str:
     if isinstance(measure, AngleMeasure):
         a, joint, c = (_words(p) for p in measure.points)
         where = "in 3D" if measure.space == "world" else "in the picture"

@@ -28,6 +28,9 @@ SPEC_LANDMARK_NAMES: frozenset[str] = frozenset(
 # Default tolerances per unit: single-camera MediaPipe angles are good to about 5-8 degrees.
 DEFAULT_HYSTERESIS = {"deg": 5.0, "ratio": 0.03}
 
+# A `relative: peak` measurement's peak must be held this long: one frame's glitch is no peak.
+PEAK_HOLD_S = 0.3
+
 # A reps-mode spec has no hold timer; `hold` still exists so every spec has the same shape.
 NOMINAL_REPS_HOLD_S = 30.0
 
@@ -67,9 +70,29 @@ class _MeasureBase(_Strict):
         "sides to agree: the far limbs of lying and kneeling poses are often guessed); 'both' "
         "passes only if both sides pass (e.g. both legs long). The near side alone otherwise",
     )
+    relative: Literal["peak"] | None = Field(
+        None,
+        description="peak: the value as a share of this person's own peak (the highest value held "
+        f"for {PEAK_HOLD_S:g} s since they came into view; 1 = the peak), for a movement judged "
+        "against the person's own start position rather than a number every body and camera "
+        "share (e.g. knees rolled to one side: their height drops to cos(roll) of its peak). "
+        "The measurement must be positive at its peak",
+    )
+
+    @model_validator(mode="after")
+    def _relative_alone(self) -> _MeasureBase:
+        if self.relative is not None and self.cross_check is not None:
+            raise ValueError(
+                "'relative' and 'cross_check' cannot be combined: measure one side relative to its peak"
+            )
+        return self
 
     @property
     def unit(self) -> str:
+        return "ratio" if self.relative is not None else self._own_unit
+
+    @property
+    def _own_unit(self) -> str:
         return "deg"
 
     def landmark_names(self) -> tuple[str, ...]:
@@ -179,7 +202,7 @@ class OffsetMeasure(_MeasureBase):
         return self
 
     @property
-    def unit(self) -> str:
+    def _own_unit(self) -> str:
         return "ratio"
 
     def landmark_names(self) -> tuple[str, ...]:
@@ -233,7 +256,7 @@ class DistanceMeasure(_MeasureBase):
         return v
 
     @property
-    def unit(self) -> str:
+    def _own_unit(self) -> str:
         return "ratio"
 
     def landmark_names(self) -> tuple[str, ...]:

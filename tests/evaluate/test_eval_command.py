@@ -74,6 +74,18 @@ def test_eval_scores_real_footage_and_reuses_its_recordings(
     again = json.loads((tmp_path / "second" / "eval.json").read_text())
     assert again["rows"] == report["rows"]
 
+    # A mirrored camera (sides swapped in the labels too) scores the same: the engine has no
+    # favourite side. A tilted one is reported beside it, from the same recordings.
+    camera_argv = [*argv, "--camera", "mirror", "--camera", "roll:10", "--out", str(tmp_path / "cam")]
+    assert main(camera_argv) == 0
+    camera_out, _ = capsys.readouterr()
+    assert "pose model run on 0 files" in camera_out and "under simulated camera changes" in camera_out
+    cameras = json.loads((tmp_path / "cam" / "eval.json").read_text())["cameras"]
+    assert [c["camera"] for c in cameras] == ["mirror", "roll +10 deg"]
+    assert cameras[0]["rows"] == report["rows"]
+    assert {r["split"] for r in cameras[1]["rows"]} == splits
+    assert "### roll +10 deg: per spec" in (tmp_path / "cam" / "eval.md").read_text()
+
     # One spec, one split.
     assert (
         main([*argv, "--split", "tune", "--spec", "seated-figure-four", "-q", "--out", str(tmp_path / "t")])
