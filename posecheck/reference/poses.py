@@ -79,6 +79,9 @@ class ReferencePose:
     phase: str | None = None  # a dynamic move: the phase shown
     working: str | None = "left"  # the side the pose works (None: both / not sided)
     body: BodyProportions = field(default_factory=BodyProportions)
+    # Shown first where the spec judges the pose against the person's own start (a
+    # `relative: peak` measurement): the knees up in the middle before they roll.
+    start: ReferencePose | None = None
 
     def scene_points_m(self) -> FloatArray:
         """The 33 landmarks in scene metres, resting on the floor, centred in front of the camera."""
@@ -157,12 +160,16 @@ def posed(spec_id: str, table: dict[str, float], **options: object) -> Reference
 
 
 def judge(ref: ReferencePose, spec: StretchSpec, *, seconds: float = 2.5, fps: float = 12.0) -> FrameResult:
-    """The engine's verdict on the pose held still for `seconds` (long enough for every timer)."""
+    """The engine's verdict on the pose held still for `seconds` (long enough for every timer),
+    after its start position (if it has one) for as long."""
     engine = Engine(spec)
-    pose = ref.pose()
-    result = engine.step(pose, 0.0, 0)
-    for index in range(1, round(seconds * fps)):
-        result = engine.step(pose, index / fps, index)
+    shown = [ref.pose()] if ref.start is None else [ref.start.pose(), ref.pose()]
+    frames = round(seconds * fps)
+    result = None
+    for k, pose in enumerate(shown):
+        for index in range(k * frames, (k + 1) * frames):
+            result = engine.step(pose, index / fps, index)
+    assert result is not None
     return result
 
 
@@ -396,7 +403,8 @@ _POSES: Final[dict[str, tuple[dict[str, float], dict[str, object]]]] = {
             "A.abd": 10,
             "A.elbow": 0,
         },
-        dict(camera=FLOOR_CAMERA, working="left", phase="rolled"),
+        # Starts with the knees up in the middle, lying square: the roll is judged against it.
+        dict(camera=FLOOR_CAMERA, working="left", phase="rolled", start={"roll": 0, "twist": 0}),
     ),
     "modified-pigeon": _PIGEON,
     "pigeon": _PIGEON,
@@ -524,7 +532,16 @@ _POSES: Final[dict[str, tuple[dict[str, float], dict[str, object]]]] = {
 
 
 def _catalog() -> dict[str, ReferencePose]:
-    return {spec_id: posed(spec_id, table, **options) for spec_id, (table, options) in _POSES.items()}
+    catalog = {}
+    for spec_id, (table, options) in _POSES.items():
+        mine = dict(options)
+        start = mine.pop("start", None)
+        if isinstance(start, dict):
+            # The start position: the same body with these angles changed, in no phase yet.
+            still = {key: value for key, value in mine.items() if key != "phase"}
+            mine["start"] = posed(spec_id, {**table, **start}, **still)
+        catalog[spec_id] = posed(spec_id, table, **mine)
+    return catalog
 
 
 REFERENCE_POSES: Final[dict[str, ReferencePose]] = _catalog()
