@@ -29,6 +29,11 @@ CROSSED_MIN_GAP_TORSOS = 0.35  # ... and clearly nearer than the other ankle to 
 TOP_LEG_MIN_GAP = 0.08  # upper hip+knee above the lower ones, in torso lengths
 # physio_lower-trunk-rotation.mp4: +0.09..0.10 rolled left, -0.05..-0.07 rolled right, -0.02..0.03 centred.
 KNEES_SIDE_MIN_LIFT = 0.04  # one hip lifted against the shoulder line, in torso lengths
+# Back in the middle: the hip line level within half that. The roll is over, so the next
+# roll's first evidence names its side at once (with the settle it was named 0.25 s late
+# on every roll of the physio clip, and the previous side shown meanwhile); the side
+# stays shown until then, so the rep that closes in the middle keeps its side.
+KNEES_CENTRED_MAX_LIFT = KNEES_SIDE_MIN_LIFT / 2
 FACING_SETTLE_S = 0.5
 # A lunge's legs, seen from the side or three-quarters: the front shin stands near upright
 # (shin about square to the floor, knee over the ankle) while the back shin lies towards
@@ -237,26 +242,39 @@ def top_leg_evidence(pose: Pose, min_vis: float) -> str | None:
     return "left" if gap > 0 else "right"
 
 
-def knees_side_evidence(pose: Pose, min_vis: float) -> str | None:
-    """Lying on the back: the side the knees are rolled to.
+def _knees_lift(pose: Pose, min_vis: float) -> float:
+    """Lying on the back: the hip line's tilt against the shoulder line, in torso lengths (NaN if unseen).
 
     Rolling the knees to one side lifts the other hip while both shoulders stay down, so
     the hip line tilts against the shoulder line (which also cancels the camera's height).
-    Seen in the picture, so it needs a side or feet-end view, not a camera overhead.
+    > 0: the right hip sits higher than the shoulders' tilt says: it lifted, the knees went left.
     """
     torso = _torso_length_px(pose, min_vis)
     names = ("left_hip", "right_hip", "left_shoulder", "right_shoulder")
     idx = {n: LANDMARK_INDEX[n] for n in names}
     if not math.isfinite(torso) or torso < 1.0:
-        return None
+        return math.nan
     if min(pose.visibility[i] for i in idx.values()) < min_vis * 0.5:
-        return None
+        return math.nan
     y = {n: float(pose.xy_px[i, 1]) for n, i in idx.items()}
-    # > 0: the right hip sits higher than the shoulders' tilt says: it lifted, the knees went left.
-    lift = ((y["left_hip"] - y["right_hip"]) - (y["left_shoulder"] - y["right_shoulder"])) / torso
+    return ((y["left_hip"] - y["right_hip"]) - (y["left_shoulder"] - y["right_shoulder"])) / torso
+
+
+def knees_side_evidence(pose: Pose, min_vis: float) -> str | None:
+    """Lying on the back: the side the knees are rolled to (the hip line tilted, see `_knees_lift`).
+
+    Seen in the picture, so it needs a side or feet-end view, not a camera overhead.
+    """
+    lift = _knees_lift(pose, min_vis)
     if not math.isfinite(lift) or abs(lift) < KNEES_SIDE_MIN_LIFT:
         return None
     return "left" if lift > 0 else "right"
+
+
+def knees_centred(pose: Pose, min_vis: float) -> bool:
+    """Lying on the back with the hip line level with the shoulder line: the knees are in the middle."""
+    lift = _knees_lift(pose, min_vis)
+    return math.isfinite(lift) and abs(lift) <= KNEES_CENTRED_MAX_LIFT
 
 
 SIDE_EVIDENCE: dict[str, Callable[[Pose, float], str | None]] = {
@@ -316,6 +334,8 @@ class SideResolver:
             bent = self._working.update(bent_knee_evidence(pose, min_vis), t_s)
             working = {"left": "right", "right": "left"}.get(bent or "")
         else:
+            if detect == "knees-side" and knees_centred(pose, min_vis):
+                self._working.release()
             working = self._working.update(SIDE_EVIDENCE[detect](pose, min_vis), t_s)
         return facing, Sides(working=working, front=front, near=near)
 

@@ -10,8 +10,8 @@ T = TypeVar("T")
 class StickyChoice(Generic[T]):
     """Holds a value; a different candidate replaces it once seen continuously for `settle_s`.
 
-    The first candidate ever seen is adopted at once. `None` evidence (undecided)
-    neither confirms nor interrupts a pending change.
+    The first candidate ever seen is adopted at once, and so is the first one after
+    `release()`. `None` evidence (undecided) neither confirms nor interrupts a pending change.
     """
 
     def __init__(self, settle_s: float) -> None:
@@ -19,12 +19,13 @@ class StickyChoice(Generic[T]):
         self.value: T | None = None
         self._candidate: T | None = None
         self._since_s = 0.0
+        self._released = False
 
     def update(self, evidence: T | None, t_s: float) -> T | None:
         if evidence is None:
             return self.value
-        if self.value is None:
-            self.value = evidence
+        if self.value is None or self._released:
+            self.value, self._candidate, self._released = evidence, None, False
         elif evidence == self.value:
             self._candidate = None
         elif evidence != self._candidate:
@@ -33,5 +34,10 @@ class StickyChoice(Generic[T]):
             self.value, self._candidate = self._candidate, None
         return self.value
 
+    def release(self) -> None:
+        """What the value was chosen for has ended: keep it, but let the next evidence decide at once."""
+        self._released = True
+
     def reset(self) -> None:
         self.value = self._candidate = None
+        self._released = False

@@ -106,3 +106,36 @@ def test_standing_gives_no_leg_evidence() -> None:
         presets.standing_quad("left", knee_flex_deg=0.0)
     )
     assert lunge_legs_evidence(pose, 0.5) is None
+
+
+def _lying(lift_torsos: float) -> Pose:
+    """Lying on the back side-on, shoulders level: the right hip `lift_torsos` higher than the left."""
+    torso_px = 200.0
+    xy = np.full((33, 2), 250.0)
+    world = np.zeros((33, 3))
+    for name, x, y in (
+        ("left_shoulder", 100.0, 300.0),
+        ("right_shoulder", 100.0, 300.0),
+        ("left_hip", 300.0, 300.0 + lift_torsos * torso_px / 2),
+        ("right_hip", 300.0, 300.0 - lift_torsos * torso_px / 2),
+    ):
+        xy[LANDMARK_INDEX[name]] = (x, y)
+    return Pose(xy, world, np.ones(33), (640, 480))
+
+
+def test_the_next_roll_names_its_side_at_once_once_the_knees_were_back_in_the_middle() -> None:
+    """Knees rolled left, back to the middle, then right: right from the first tilted frame."""
+    resolver = SideResolver(load_spec(find_spec("lower-back-rotation")))
+    script = [0.08] * 10 + [0.0] * 10 + [-0.06] * 10  # 10 frames a second
+    working = [resolver.update(_lying(lift), k / 10)[1].working for k, lift in enumerate(script)]
+    assert working[:10] == ["left"] * 10
+    assert working[10:20] == ["left"] * 10  # the rep closing in the middle keeps its side
+    assert working[20:] == ["right"] * 10
+
+
+def test_a_roll_held_still_needs_the_settle_to_change_side() -> None:
+    """One frame tilted the other way in a held roll (no middle between) does not swap the side."""
+    resolver = SideResolver(load_spec(find_spec("lower-back-rotation")))
+    script = [0.08] * 10 + [-0.06] + [0.08] * 5
+    working = [resolver.update(_lying(lift), k / 10)[1].working for k, lift in enumerate(script)]
+    assert working == ["left"] * len(script)
