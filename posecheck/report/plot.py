@@ -413,6 +413,8 @@ def _draw_axis_lightly(
     from matplotlib import rcParams
     from matplotlib.lines import Line2D
 
+    if which == "x" and labelled:
+        raise ValueError("x tick labels are left to matplotlib's axis (the axis label sits below them)")
     axis = ax.xaxis if which == "x" else ax.yaxis
     locs = [float(v) for v in axis.get_majorticklocs()]
     formatter = axis.get_major_formatter()
