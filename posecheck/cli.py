@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from posecheck import __version__
-from posecheck.commands import COMMANDS
+from posecheck.commands import COMMANDS, command_module
 from posecheck.commands.common import ExitCode
 from posecheck.errors import PosecheckError
 
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         # No command is a usage error (scripts must notice), with the help to fix it.
@@ -45,7 +45,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return ExitCode.INTERRUPTED
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (default: the process's arguments): with only that command's
+    options when `argv` names a command, else with every command."""
     parser = argparse.ArgumentParser(
         prog="posecheck",
         description="Camera coaching for hip and lower-back stretches: checks your form against a "
@@ -54,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"posecheck {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(subparsers)
+    for name in _commands_for(sys.argv[1:] if argv is None else argv):
+        command_module(name).register(subparsers)
     return parser
+
+
+def _commands_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The commands whose modules parsing `argv` needs. The top level has no option that
+    takes a value, so its first argument not starting with '-' is the command; anything else
+    (no command, a mistyped one, `--help`) gets all commands, for the list and the error."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return (first,) if first in COMMANDS else COMMANDS

@@ -22,6 +22,7 @@ from posecheck.commands.common import (
     FrameProgress,
     end_of_run,
     judging_options,
+    long_lived_objects_frozen,
     model_options,
     people_option,
     print_outputs,
@@ -70,7 +71,6 @@ def register(commands: Any) -> None:
 def run_analyze(args: argparse.Namespace) -> int:
     from posecheck.pose.protocol import Detector
     from posecheck.pose.recording import RecordingDetector, is_recording_path
-    from posecheck.pose.tracking import TrackingDetector
     from posecheck.report.outputs import output_path, staged_path
     from posecheck.report.text import format_photos, format_summary
     from posecheck.session import analyze_photos, analyze_video
@@ -103,15 +103,22 @@ def run_analyze(args: argparse.Namespace) -> int:
                 FrameProgress(source, args.quiet) as bar,
                 pose_writer_for(args, source, model_path, out_dir) as pose_writer,
             ):
-                # Several people in a video: keep judging the one seen first (see pose.tracking).
-                detector: Detector = TrackingDetector(model) if people > 1 and not photos else model
-                if isinstance(source, ImageSource):
-                    result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
-                else:
-                    recorder = detector if pose_writer is None else RecordingDetector(detector, pose_writer)
-                    result = analyze_video(
-                        source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
-                    )
+                detector: Detector = model
+                if people > 1 and not photos:
+                    from posecheck.pose.tracking import TrackingDetector
+
+                    # Several people in a video: keep judging the one seen first (see pose.tracking).
+                    detector = TrackingDetector(model)
+                with long_lived_objects_frozen():
+                    if isinstance(source, ImageSource):
+                        result = analyze_photos(source, spec, detector, out_dir, progress=bar.step)
+                    else:
+                        recorder = (
+                            detector if pose_writer is None else RecordingDetector(detector, pose_writer)
+                        )
+                        result = analyze_video(
+                            source, spec, recorder, out_dir, write_video=not args.no_video, progress=bar.step
+                        )
             if pose_writer is not None:
                 result.outputs["pose recording"] = publish_staged(pose_writer.path)
     if not args.quiet:
@@ -143,7 +150,7 @@ def run_analyze_recording(args: argparse.Namespace) -> int:
     spec = load_spec(find_spec(args.stretch))
     with open_recording(args.input) as recording:
         out_dir = prepare_out_dir(Path(args.out))
-        with OutputLock(out_dir), FrameProgress(recording, args.quiet) as bar:
+        with OutputLock(out_dir), FrameProgress(recording, args.quiet) as bar, long_lived_objects_frozen():
             result = analyze_recording(recording, spec, out_dir, progress=bar.step)
     if not args.quiet:
         print(format_summary(result.summary))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import subprocess
 import sys
@@ -10,7 +11,9 @@ import sys
 import pytest
 from support.paths import REPO_DIR
 
-from posecheck.commands.common import ExitCode, end_of_run
+from posecheck.cli import build_parser, main
+from posecheck.commands import COMMANDS
+from posecheck.commands.common import ExitCode, end_of_run, long_lived_objects_frozen
 from posecheck.errors import HistoryError, ModelError, OutputError, PosecheckError, SourceError, SpecError
 
 
@@ -110,3 +113,39 @@ def test_a_closed_output_pipe_stops_quietly() -> None:
         os.close(write_fd)
     assert result.returncode == ExitCode.BROKEN_PIPE == 141
     assert result.stderr == ""
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    """`posecheck analyze` does not pay for importing live (and its voice), tune or eval."""
+    code = (
+        "import sys; from posecheck.cli import build_parser; "
+        "build_parser(['analyze', 'clip.mp4', '--stretch', 'x']); "
+        "print(sorted(m for m in sys.modules if m.startswith(('posecheck.commands.', 'posecheck.voice'))))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_DIR
+    )
+    loaded = set(ast.literal_eval(run.stdout))
+    assert "posecheck.commands.analyze" in loaded
+    assert not loaded & {
+        "posecheck.commands.live",
+        "posecheck.commands.tune",
+        "posecheck.commands.eval",
+        "posecheck.voice",
+    }
+
+
+def test_every_command_is_listed_and_has_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    listing = build_parser([]).format_help()
+    assert all(name in listing for name in COMMANDS)
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as exited:
+            main([name, "--help"])
+        assert exited.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: posecheck {name} ")
+
+
+def test_long_lived_objects_are_frozen_only_during_the_run() -> None:
+    with long_lived_objects_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
