@@ -1,3 +1,3 @@
-from posecheck.cli import main
+from posecheck.cli import run
 
-raise SystemExit(main())
+run()
