@@ -149,6 +149,53 @@ def plain_text() -> Iterator[None]:
         yield
 
 
+def _draw_hold_timers(
+    hold_ax: Axes, series: SeriesRecorder, t: FloatArray, continues: BoolArray, side_colors: dict[int, str]
+) -> None:
+    """Hold timers, one line per side, a star where a side's hold was done, targets dashed."""
+    targets = set(series.hold_targets_s.values()) or {series.ctx.hold_target_s}
+    top_s = max(targets) if max(targets) > 0 else 1.0
+    # A little below zero, so a timer that never started is visible above the axis.
+    hold_ax.set_ylim(-0.04 * top_s, 1.12 * top_s)
+    for k, side in enumerate(series.ctx.sides):
+        held = series.held_s[:, k]
+        if np.isfinite(held).any():
+            ax_t, ax_y = _with_gaps(t, held, continues)
+            hold_ax.plot(ax_t, ax_y, color=side_colors[k], linewidth=2.0, label=side)
+            done = np.flatnonzero(series.hold_state_codes[:, k] == _DONE)
+            if done.size:
+                hold_ax.plot(
+                    t[done[0]],
+                    held[done[0]],
+                    marker="*",
+                    markersize=14,
+                    color=side_colors[k],
+                    clip_on=False,
+                )
+    for target_s in targets:
+        hold_ax.axhline(target_s, color=palette.TARGET, linewidth=1.0, linestyle="--")
+    hold_ax.set_title("hold timer (s), target dashed", loc="left", fontsize=10, pad=3)
+
+
+def _draw_reps(ax: Axes, series: SeriesRecorder, t: FloatArray, continues: BoolArray) -> None:
+    """A dynamic move has no hold timer: good reps counted over time, one step line per side."""
+    target = series.rep_target or 0
+    counts = series.reps
+    most = float(np.nanmax(counts)) if np.isfinite(counts).any() else 0.0
+    top = max(float(target), most, 1.0)
+    ax.set_ylim(-0.04 * top, 1.12 * top)
+    for k, side in enumerate(series.ctx.rep_sides):
+        counted = counts[:, k]
+        if np.isfinite(counted).any():
+            ax_t, ax_y = _with_gaps(t, counted, continues)
+            color = palette.SIDES[k % len(palette.SIDES)]
+            ax.step(ax_t, ax_y, where="post", color=color, linewidth=2.0, label=side)
+    if target:
+        ax.axhline(target, color=palette.TARGET, linewidth=1.0, linestyle="--")
+    per_side = " per side" if len(series.ctx.rep_sides) > 1 else ""
+    ax.set_title(f"good reps counted, target{per_side} dashed", loc="left", fontsize=10, pad=3)
+
+
 def _plot_timeline(
     path_png: str | os.PathLike[str],
     series: SeriesRecorder,
@@ -182,7 +229,8 @@ def _plot_timeline(
     ]
     # About 7.6 px per character at 10.5 pt, starting where the axes start (~200 px in).
     subtitle_lines = textwrap.wrap(subtitle or "", width=max(40, int((width_px - 220) / 7.6)))
-    title_in = 0.45 + 0.2 * len(subtitle_lines)
+    # The bold title on top, then the subtitle's lines, then the legend.
+    title_in = 0.6 + 0.2 * len(subtitle_lines)
     legend_in = 0.35
     height_px = round((sum(heights_in) + title_in + legend_in + 0.45) * dpi)
     # Pixel sizes are chosen first so the PNG is exactly width_px x height_px.
@@ -196,7 +244,7 @@ def _plot_timeline(
     band_ax.set_ylim(n_band_rows - 0.5, -0.5)
 
     fig.suptitle(
-        f"{ctx.stretch_name} — {ctx.source}", fontsize=13, fontweight="bold", y=1 - 0.08 * dpi / height_px
+        f"{ctx.stretch_name} — {ctx.source}", fontsize=13, fontweight="bold", y=1 - 0.06 * dpi / height_px
     )
     if subtitle_lines:
         # Above the legend, which sits on top of the band panel.
@@ -332,29 +380,10 @@ def _plot_timeline(
         ax.set_title(f"{label} ({unit})", loc="left", fontsize=10, pad=3)
         ax.spines[["top", "right"]].set_visible(False)
 
-    # Hold timers, one line per side.
-    targets = set(series.hold_targets_s.values()) or {ctx.hold_target_s}
-    top_s = max(targets) if max(targets) > 0 else 1.0
-    # A little below zero, so a timer that never started is visible above the axis.
-    hold_ax.set_ylim(-0.04 * top_s, 1.12 * top_s)
-    for k, side in enumerate(ctx.sides):
-        held = series.held_s[:, k]
-        if np.isfinite(held).any():
-            ax_t, ax_y = _with_gaps(t, held, continues)
-            hold_ax.plot(ax_t, ax_y, color=side_colors[k], linewidth=2.0, label=side)
-            done = np.flatnonzero(series.hold_state_codes[:, k] == _DONE)
-            if done.size:
-                hold_ax.plot(
-                    t[done[0]],
-                    held[done[0]],
-                    marker="*",
-                    markersize=14,
-                    color=side_colors[k],
-                    clip_on=False,
-                )
-    for target_s in targets:
-        hold_ax.axhline(target_s, color=palette.TARGET, linewidth=1.0, linestyle="--")
-    hold_ax.set_title("hold timer (s), target dashed", loc="left", fontsize=10, pad=3)
+    if ctx.rep_sides:
+        _draw_reps(hold_ax, series, t, continues)
+    else:
+        _draw_hold_timers(hold_ax, series, t, continues, side_colors)
     if hold_ax.get_legend_handles_labels()[0]:
         hold_ax.legend(
             loc="lower right",

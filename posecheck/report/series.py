@@ -56,6 +56,9 @@ class SeriesRecorder:
         self._verdicts = np.full((cap, n_rules), NOT_EVALUATED, dtype=np.int8)
         self._held = np.full((cap, n_sides), np.nan, dtype=np.float64)
         self._hold_state = np.full((cap, n_sides), NO_HOLD, dtype=np.int8)
+        # Reps-mode specs: good reps counted so far per rep side (NaN: no count reported yet).
+        self.rep_target: int | None = None
+        self._reps = np.full((cap, len(ctx.rep_sides)), np.nan, dtype=np.float64)
 
     def __len__(self) -> int:
         return self._n
@@ -88,6 +91,10 @@ class SeriesRecorder:
                 self._held[i, code] = status.held_s
                 self._hold_state[i, code] = HOLD_STATE_CODES[status.state]
                 self.hold_targets_s[status.side] = status.target_s
+        if result.reps is not None:
+            self.rep_target = result.reps.target
+            for k, side in enumerate(self.ctx.rep_sides):
+                self._reps[i, k] = result.reps.counts.get(side, np.nan)
         self._n += 1
 
     def _side_code(self, side: str | None) -> int:
@@ -118,6 +125,7 @@ class SeriesRecorder:
         self._verdicts = grown(self._verdicts, NOT_EVALUATED)
         self._held = grown(self._held, np.nan)
         self._hold_state = grown(self._hold_state, NO_HOLD)
+        self._reps = grown(self._reps, np.nan)
         self._capacity *= 2
 
     # Read-only views of the recorded frames.
@@ -128,6 +136,11 @@ class SeriesRecorder:
     @property
     def timestamps_s(self) -> FloatArray:
         return self._t[: self._n]
+
+    @property
+    def reps(self) -> FloatArray:
+        """(frames, rep sides) in ctx.rep_sides order: good reps counted so far; NaN before any count."""
+        return self._reps[: self._n]
 
     @property
     def person(self) -> BoolArray:
