@@ -28,9 +28,20 @@ def run() -> NoReturn:
     interpreter's heap and the native libraries (MediaPipe, FFmpeg, OpenCV) after that costs
     about 0.2 s on every run and shows the user nothing, so the exit hooks run as in a
     normal exit (threads joined, atexit handlers, streams flushed) and the process ends there.
-    `--help` and usage errors leave the normal way (argparse raises SystemExit).
+    `--help` and usage errors leave the normal way (argparse raises SystemExit). While the
+    command runs, MediaPipe's native INFO/WARNING lines are kept off stderr
+    (`pose/native_logs.py`).
     """
-    _exit_after_hooks(main())
+    from posecheck.pose.native_logs import NativeLogFilter
+
+    native_logs = NativeLogFilter()
+    native_logs.install()
+    try:
+        code = main()
+    finally:
+        sys.stderr.flush()
+        native_logs.uninstall()
+    _exit_after_hooks(code)
 
 
 def _exit_after_hooks(code: int) -> NoReturn:

@@ -34,11 +34,10 @@ from mediapipe.tasks.python import BaseOptions, vision
 from posecheck.errors import ModelError
 from posecheck.pose.landmarks import NUM_LANDMARKS, Pose
 from posecheck.pose.model import DEFAULT_VARIANT, ProgressCallback, is_task_bundle, resolve_model
+from posecheck.pose.native_logs import SHOW_NATIVE_LOGS_ENV_VAR
 
 Mode = Literal["video", "image"]
 
-# Set to 1 to see MediaPipe's native log lines (useful when it crashes without a message).
-SHOW_NATIVE_LOGS_ENV_VAR = "POSECHECK_MEDIAPIPE_LOGS"
 
 _STDERR_FD = 2
 _stderr_lock = threading.Lock()
