@@ -142,7 +142,7 @@ def terminal_table(table_rows: Sequence[Row], splits: Sequence[str], first_colum
                     for k, (c, w) in enumerate(zip(line, widths, strict=True))
                 ).rstrip()
             )
-            if n == 0 or (n == len(cells) - 2):
+            if n == 0 or (n == len(cells) - 2 and mine[-1].spec_id == TOTAL):
                 lines.append("  ".join("-" * w for w in widths))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
