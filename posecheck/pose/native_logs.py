@@ -17,12 +17,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 import threading
 
 # Set to 1 to see MediaPipe's native log lines (useful when it crashes without a message).
 SHOW_NATIVE_LOGS_ENV_VAR = "POSECHECK_MEDIAPIPE_LOGS"
 
 _STDERR_FD = 2
+# How often the copying thread looks whether it should stop when nothing is written.
+_POLL_S = 0.05
 # absl / glog line prefix: severity, MMDD, time, thread id, file:line]. INFO and WARNING only.
 # Before logging is initialised the time reads "00:00:<seconds since 1970>.<micros>".
 NATIVE_LOG_LINE = re.compile(rb"^[IW]\d{4} [\d:.]+ +\d+ [^ \]]+:\d+\] ")
@@ -55,6 +58,7 @@ class NativeLogFilter:
     def __init__(self) -> None:
         self._terminal_fd: int | None = None
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def install(self) -> bool:
         """Route fd 2 through the filter; False (and nothing changed) where that cannot be done."""
@@ -68,6 +72,7 @@ class NativeLogFilter:
         os.dup2(write_fd, _STDERR_FD)
         os.close(write_fd)
         self._terminal_fd = terminal_fd
+        self._stop.clear()
         self._thread = threading.Thread(target=self._copy, args=(read_fd, terminal_fd), daemon=True)
         self._thread.name = "posecheck-stderr"
         self._thread.start()
@@ -77,18 +82,27 @@ class NativeLogFilter:
         """Give fd 2 back to the real stderr and copy what is still in the pipe."""
         if self._terminal_fd is None or self._thread is None:
             return
-        # The pipe's last write end is fd 2 (children that inherited it have exited by now):
-        # pointing fd 2 back closes it, so the thread reads to the end and stops.
         os.dup2(self._terminal_fd, _STDERR_FD)
+        # Not "read until the pipe ends": a helper process that outlives the command (the
+        # resource tracker of a worker pool) holds a write end, so the end may never come.
+        # What was written before fd 2 was pointed back is in the pipe: the thread empties it.
+        self._stop.set()
         self._thread.join(timeout=5.0)
         os.close(self._terminal_fd)
         self._terminal_fd = self._thread = None
 
-    @staticmethod
-    def _copy(read_fd: int, terminal_fd: int) -> None:
+    def _copy(self, read_fd: int, terminal_fd: int) -> None:
         pending = b""
         with contextlib.suppress(OSError):
-            while chunk := os.read(read_fd, 65536):
+            while True:
+                readable, _, _ = select.select([read_fd], [], [], _POLL_S)
+                if not readable:
+                    if self._stop.is_set():
+                        break
+                    continue
+                chunk = os.read(read_fd, 65536)
+                if not chunk:
+                    break
                 pending += chunk
                 # Whole lines are judged; a partial one (a progress bar's "\r...") goes on at
                 # once unless it may still become a native log line (they are written whole).

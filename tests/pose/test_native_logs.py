@@ -69,3 +69,27 @@ def test_the_filter_drops_native_lines_and_passes_the_rest_in_order() -> None:
     assert done.stderr == (
         b"first\nprogress 50%\rE0000 00:00:1.5 7 graph.cc:1] a real error\nlast, no newline|after"
     )
+
+
+def test_a_helper_process_holding_stderr_does_not_hold_up_the_exit() -> None:
+    # A worker pool's resource tracker outlives the command with fd 2 inherited: the pipe
+    # never ends while it lives, and the command must not wait for it.
+    script = textwrap.dedent(
+        """
+        import os, subprocess, sys, time
+        from posecheck.pose.native_logs import NativeLogFilter
+        logs = NativeLogFilter()
+        assert logs.install()
+        helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(20)"])
+        os.write(2, b"before\\n")
+        started = time.monotonic()
+        logs.uninstall()
+        took_s = time.monotonic() - started
+        helper.kill()
+        print(f"{took_s:.3f}")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "before\n"
+    assert float(done.stdout) < 1.0
