@@ -260,20 +260,18 @@ def _knees_lift(pose: Pose, min_vis: float) -> float:
     return ((y["left_hip"] - y["right_hip"]) - (y["left_shoulder"] - y["right_shoulder"])) / torso
 
 
-def knees_side_evidence(pose: Pose, min_vis: float) -> str | None:
-    """Lying on the back: the side the knees are rolled to (the hip line tilted, see `_knees_lift`).
+def _knees_side(lift: float) -> str | None:
+    """Lying on the back: the side the knees are rolled to, from `_knees_lift`.
 
     Seen in the picture, so it needs a side or feet-end view, not a camera overhead.
     """
-    lift = _knees_lift(pose, min_vis)
     if not math.isfinite(lift) or abs(lift) < KNEES_SIDE_MIN_LIFT:
         return None
     return "left" if lift > 0 else "right"
 
 
-def knees_centred(pose: Pose, min_vis: float) -> bool:
-    """Lying on the back with the hip line level with the shoulder line: the knees are in the middle."""
-    lift = _knees_lift(pose, min_vis)
+def _knees_centred(lift: float) -> bool:
+    """The hip line level with the shoulder line: the knees are in the middle."""
     return math.isfinite(lift) and abs(lift) <= KNEES_CENTRED_MAX_LIFT
 
 
@@ -282,7 +280,6 @@ SIDE_EVIDENCE: dict[str, Callable[[Pose, float], str | None]] = {
     "raised-knee": raised_knee_evidence,
     "crossed-leg": crossed_leg_evidence,
     "top-leg": top_leg_evidence,
-    "knees-side": knees_side_evidence,
 }
 
 
@@ -333,9 +330,12 @@ class SideResolver:
         elif detect == "straight-leg":
             bent = self._working.update(bent_knee_evidence(pose, min_vis), t_s)
             working = {"left": "right", "right": "left"}.get(bent or "")
-        else:
-            if detect == "knees-side" and knees_centred(pose, min_vis):
+        elif detect == "knees-side":
+            lift = _knees_lift(pose, min_vis)  # once a frame: it says both the side and the middle
+            if _knees_centred(lift):
                 self._working.release()
+            working = self._working.update(_knees_side(lift), t_s)
+        else:
             working = self._working.update(SIDE_EVIDENCE[detect](pose, min_vis), t_s)
         return facing, Sides(working=working, front=front, near=near)
 

@@ -39,6 +39,8 @@ _PREAMBLES = (
 # LiteRT's own logger: "INFO: [environment.cc:36] ...", "WARNING: [model_load.cc:402] ...".
 LITERT_LOG_LINE = re.compile(rb"^(?:VERBOSE|INFO|WARNING): \[[\w./-]+:\d+\] ")
 _LITERT_PREFIXES = (b"VERBOSE: [", b"INFO: [", b"WARNING: [")
+# The first bytes of an absl line, before the rest of it has come.
+_ABSL_START = re.compile(rb"^[IW](\d|$)")
 
 
 def is_native_log_line(line: bytes) -> bool:
@@ -124,7 +126,7 @@ def _may_be_log_start(text: bytes) -> bool:
     for start in (*_PREAMBLES, *_LITERT_PREFIXES):
         if start.startswith(text) or text.startswith(start):
             return True
-    return bool(re.match(rb"^[IW](\d|$)", text))
+    return bool(_ABSL_START.match(text))
 
 
 def _write_all(fd: int, data: bytes) -> None:

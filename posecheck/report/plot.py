@@ -177,7 +177,9 @@ def _draw_hold_timers(
     hold_ax.set_title("hold timer (s), target dashed", loc="left", fontsize=10, pad=3)
 
 
-def _draw_reps(ax: Axes, series: SeriesRecorder, t: FloatArray, continues: BoolArray) -> None:
+def _draw_reps(
+    ax: Axes, series: SeriesRecorder, t: FloatArray, continues: BoolArray, side_colors: dict[int, str]
+) -> None:
     """A dynamic move has no hold timer: good reps counted over time, one step line per side."""
     target = series.rep_target or 0
     counts = series.reps
@@ -188,8 +190,7 @@ def _draw_reps(ax: Axes, series: SeriesRecorder, t: FloatArray, continues: BoolA
         counted = counts[:, k]
         if np.isfinite(counted).any():
             ax_t, ax_y = _with_gaps(t, counted, continues)
-            color = palette.SIDES[k % len(palette.SIDES)]
-            ax.step(ax_t, ax_y, where="post", color=color, linewidth=2.0, label=side)
+            ax.step(ax_t, ax_y, where="post", color=side_colors[k], linewidth=2.0, label=side)
     if target:
         ax.axhline(target, color=palette.TARGET, linewidth=1.0, linestyle="--")
     per_side = " per side" if len(series.ctx.rep_sides) > 1 else ""
@@ -381,7 +382,7 @@ def _plot_timeline(
         ax.spines[["top", "right"]].set_visible(False)
 
     if ctx.rep_sides:
-        _draw_reps(hold_ax, series, t, continues)
+        _draw_reps(hold_ax, series, t, continues, side_colors)
     else:
         _draw_hold_timers(hold_ax, series, t, continues, side_colors)
     if hold_ax.get_legend_handles_labels()[0]:
