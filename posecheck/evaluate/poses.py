@@ -3,7 +3,8 @@
 The pose model is the slow part of an evaluation; the engine is fast. So each clip or
 photo is run through the model once and its landmarks are saved as a pose recording
 (`.pose.jsonl.gz`, the format `posecheck record` writes), keyed by the file's content,
-the model file's content and the frame rate the model saw. Re-scoring after a spec edit
+the model file's content, the frame rate the model saw and the largest picture size it
+was given. Re-scoring after a spec edit
 then reads recordings only.
 """
 
@@ -22,7 +23,7 @@ from posecheck.pose.detector import PoseDetector
 from posecheck.pose.model import CACHE_ENV_VAR
 from posecheck.pose.recording import PoseRecording, PoseRecordingWriter
 from posecheck.session import recording_header
-from posecheck.video.sources import PHOTO_SUFFIXES, ImageSource, open_source
+from posecheck.video.sources import ANALYSIS_MAX_LONG_SIDE_PX, PHOTO_SUFFIXES, ImageSource, open_source
 
 # The model runs on at most DEFAULT_MAX_FPS frames per second of video: the live coach drops
 # frames the same way when the model is slower than the camera, and verdicts use frame
@@ -71,7 +72,8 @@ class PoseCache:
     def path_for(self, media: Path) -> Path:
         """Where the recording of `media` lives (it may not exist yet)."""
         # A photo is one frame whatever the frame-rate cap.
-        rate = "photo" if media.suffix.lower() in PHOTO_SUFFIXES else f"{self.max_fps:g}fps"
+        photo = media.suffix.lower() in PHOTO_SUFFIXES
+        rate = "photo" if photo else f"{self.max_fps:g}fps-{ANALYSIS_MAX_LONG_SIDE_PX}px"
         key = f"{file_digest(media)[:20]}-{self.model_digest[:12]}-{rate}"
         return self.cache_dir / f"{media.stem}.{key}.pose.jsonl.gz"
 

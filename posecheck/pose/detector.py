@@ -19,17 +19,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-# Must be set before mediapipe loads its C++ library. In mediapipe 1.2.2 they
-# and 1.2.3 they are not enough (absl, TFLite and LiteRT's own loggers ignore them),
-# hence _quiet_stderr.
+# Must be set before mediapipe loads its C++ library. In mediapipe 1.2.2 and 1.2.3
+# they are not enough (absl, TFLite and LiteRT's own loggers ignore them), hence
+# _quiet_stderr.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import cv2
-import mediapipe as mp
 import numpy as np
 import numpy.typing as npt
-from mediapipe.tasks.python import BaseOptions, vision
+
+from posecheck.pose.deferred import deferred
+
+with deferred():  # pyplot and sounddevice: a third of mediapipe's import, never used here
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
 
 from posecheck.errors import ModelError
 from posecheck.pose.landmarks import NUM_LANDMARKS, Pose

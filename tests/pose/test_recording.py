@@ -306,7 +306,9 @@ def test_rescoring_a_saved_recording_gives_the_video_analysis_verdicts(
                 source, spec, RecordingDetector(detector, writer), tmp_path / "video", write_video=False
             )
     header = open_recording(rec_path).header
-    assert header.model == model_path.name and header.size_wh == (1920, 1080) and header.source == clip.name
+    # The 1080p clip is analysed at 1280x720 (`ANALYSIS_MAX_LONG_SIDE_PX`): the size of the
+    # pictures the landmarks' pixels refer to.
+    assert header.model == model_path.name and header.size_wh == (1280, 720) and header.source == clip.name
     analyze_recording(open_recording(rec_path), spec, tmp_path / "rescored")
 
     from_video = _csv_rows(tmp_path / "video" / "fitbod_kneeling-hip-flexor.frames.csv")

@@ -231,8 +231,11 @@ ROWS: list[tuple[str, str, Coach]] = [
     (
         "figure_four/fitbod_supine-figure-four.mp4",
         "supine-figure-four",
+        # Measured 55-56% (in the pose 2.6-8.7 s and 13.6-19.9 s): the app waits for the crossed
+        # ankle to settle and leaves as the hands let go. Given 1920x1080 instead of the 1280x720
+        # it analyses, the model also read an 0.4 s moment at 1.8 s as crossed (56.5% vs 54.9%).
         Coach(
-            0.55,
+            0.52,
             side="left",
             why="crossed 2-10 s and 13-20.5 s (~68%); the left hand goes through the gap: left leg crossed",
         ),

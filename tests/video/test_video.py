@@ -143,6 +143,39 @@ def test_rotated_video_comes_out_upright(
     assert corners[marker_corner] > 200
 
 
+def test_large_video_is_analysed_at_720p_in_one_conversion(tmp_path: Path) -> None:
+    """1920x1080 comes out 1280x720 (the model gains nothing above it); smaller stays as is."""
+    clip = tmp_path / "hd.mp4"
+    _write_clip(clip, [0, 33, 67], image_bgr=_marker_image(1920, 1080))
+    with open_source(clip) as source:
+        frames = list(source)
+    assert source.size_wh == (1280, 720)
+    assert source.stored_size_wh == (1920, 1080)
+    assert all(frame.size_wh == (1280, 720) and frame.image_bgr.flags.c_contiguous for frame in frames)
+    corners = _corner_means(frames[0].image_bgr)
+    assert max(corners, key=lambda corner: corners[corner]) == "top_left"
+    with VideoFileSource(clip, max_long_side_px=None) as full:
+        assert full.size_wh == (1920, 1080)
+        assert next(iter(full)).size_wh == (1920, 1080)
+
+
+def test_large_portrait_video_is_capped_on_its_long_side_after_rotation(tmp_path: Path) -> None:
+    clip = tmp_path / "portrait.mp4"
+    _write_clip(
+        clip,
+        [0, 33, 67],
+        image_bgr=_marker_image(1920, 1080),
+        configure=lambda s: s.set_display_matrix(IPHONE_PORTRAIT_MATRIX),
+    )
+    with open_source(clip) as source:
+        frames = list(source)
+    assert source.rotation_deg == 90
+    assert source.size_wh == (720, 1280)
+    assert all(frame.size_wh == (720, 1280) for frame in frames)
+    corners = _corner_means(frames[0].image_bgr)
+    assert max(corners, key=lambda corner: corners[corner]) == "top_right"
+
+
 def test_real_clip_hints(footage_dir: Path) -> None:
     with open_source(footage_dir / SMALL_CLIP) as source:
         assert source.is_video
