@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -113,11 +114,14 @@ def main() -> int:
         for _ in range(args.rounds):
             for name, extra in variants.items():
                 out = tmp_dir / "out" / name.replace(" ", "_").replace(",", "")
+                run_env = env
                 with contextlib.ExitStack() as stack:
                     if "ADDRESS" in extra:
-                        address = stack.enter_context(ray_instance(2, env))
+                        # Ray's local instances check a token: the command is given the instance's.
+                        run_env = {**env, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+                        address = stack.enter_context(ray_instance(2, run_env))
                         extra = [address if arg == "ADDRESS" else arg for arg in extra]
-                    wall_s, cpu_s, peak_mb = run_process([*base, "-o", str(out), *extra], env)
+                    wall_s, cpu_s, peak_mb = run_process([*base, "-o", str(out), *extra], run_env)
                 walls[name].append(wall_s)
                 cpus[name].append(cpu_s)
                 peaks[name].append(peak_mb)

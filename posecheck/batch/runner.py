@@ -161,7 +161,11 @@ def run_ray(
         try:
             ray.init(**options)
         except (ConnectionError, RuntimeError, ValueError) as error:
-            raise PosecheckError(f"Cannot reach the Ray cluster at {address} ({error}).") from None
+            raise PosecheckError(
+                f"Cannot reach the Ray cluster at {address} ({error}); check the address, and if "
+                "the cluster checks a token (RAY_AUTH_MODE=token) set RAY_AUTH_TOKEN to it "
+                "(ray get-auth-token prints it on the head node)."
+            ) from None
     try:
         task = ray.remote(num_cpus=1, max_retries=0)(analyze_one)
         refs = {task.remote(job): i for i, job in enumerate(jobs)}
