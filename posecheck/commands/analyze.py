@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from posecheck.batch.jobs import is_batch
 from posecheck.commands.batch import batch_options, run_batch
@@ -69,13 +69,7 @@ def register(commands: Any) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from posecheck.pose.protocol import Detector
-    from posecheck.pose.recording import RecordingDetector, is_recording_path
-    from posecheck.report.outputs import output_path, staged_path
-    from posecheck.report.text import format_photos, format_summary
-    from posecheck.session import analyze_photos, analyze_video
-    from posecheck.spec import find_spec, load_spec
-    from posecheck.video.sources import ImageSource, open_source
+    from posecheck.pose.recording import is_recording_path
 
     inputs: list[str] = args.input
     if is_batch(inputs):
@@ -85,21 +79,53 @@ def run_analyze(args: argparse.Namespace) -> int:
     args.input = inputs[0]
     if is_recording_path(args.input):
         return run_analyze_recording(args)
-    # MediaPipe (and the matplotlib it loads) only when the model runs: not for a recording.
-    from posecheck.pose.detector import PoseDetector
+    with _model_loading(args) as early:
+        return _analyze_media(args, early)
 
-    # Cheapest checks first: the spec, the input, the output folder, and only then the model.
+
+def _model_loading(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+    """The pose model loading on a thread while the rest of the pipeline is imported and the
+    spec and input are checked, when the model is already on disk (a download waits for
+    those checks, so a typo never costs one). The context gives None otherwise."""
+    # MediaPipe only when the model runs: not for a recording.
+    from posecheck.errors import ModelError
+    from posecheck.pose.detector import DetectorInBackground
+    from posecheck.video.sources import PHOTO_SUFFIXES
+
+    try:
+        model_path = resolve_model_arg(args, download=False)
+    except ModelError:
+        return contextlib.nullcontext()
+    path = Path(args.input)
+    photos = path.is_dir() or path.suffix.lower() in PHOTO_SUFFIXES
+    return DetectorInBackground(model_path, "image" if photos else "video", getattr(args, "people", 1))
+
+
+def _analyze_media(args: argparse.Namespace, early: Any) -> int:
+    from posecheck.pose.detector import DetectorInBackground, PoseDetector
+    from posecheck.pose.protocol import Detector
+    from posecheck.pose.recording import RecordingDetector
+    from posecheck.report.outputs import output_path, staged_path
+    from posecheck.report.text import format_photos, format_summary
+    from posecheck.session import analyze_photos, analyze_video
+    from posecheck.spec import find_spec, load_spec
+    from posecheck.video.sources import ImageSource, open_source
+
+    # Cheapest checks first: the spec, the input, the output folder, and only then the model
+    # (loaded meanwhile when it is on disk: see _model_loading).
     spec = load_spec(find_spec(args.stretch))
     with open_source(args.input) as source:
         out_dir = prepare_out_dir(Path(args.out))
         photos = isinstance(source, ImageSource)
         people = getattr(args, "people", 1)
+        mode: Literal["image", "video"] = "image" if photos else "video"
         with OutputLock(out_dir):
             model_path = resolve_model_arg(args)
+            loaded = isinstance(early, DetectorInBackground) and early.made_for(model_path, mode, people)
             saved_pose = staged_path(output_path(out_dir, source.name, "pose recording"))
             with (
                 _deleted_on_error(saved_pose),
-                PoseDetector(model_path, mode="image" if photos else "video", num_poses=people) as model,
+                early.take() if loaded else PoseDetector(model_path, mode=mode, num_poses=people) as model,
                 FrameProgress(source, args.quiet) as bar,
                 pose_writer_for(args, source, model_path, out_dir) as pose_writer,
             ):

@@ -286,3 +286,56 @@ def _to_pose(landmarks: Any, world_landmarks: Any, width_px: int, height_px: int
         visibility=norm[:, 2].copy(),
         image_wh=(int(width_px), int(height_px)),
     )
+
+
+class DetectorInBackground:
+    """A `PoseDetector` made on a thread of its own while the caller goes on.
+
+    Loading the model takes 0.05-0.1 s in MediaPipe's native code, which releases the GIL,
+    so the caller's imports and input checks run meanwhile. `take()` waits for it and raises
+    what making it raised; leaving the `with` block waits for the thread (standard error is
+    silenced while MediaPipe starts, so nothing may be reported before) and closes a
+    detector nobody took.
+    """
+
+    def __init__(self, model_path: Path, mode: Mode = "video", num_poses: int = 1) -> None:
+        self._settings = (Path(model_path), mode, num_poses)
+        self._made: PoseDetector | BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._make, args=(model_path, mode, num_poses), name="posecheck-model-load", daemon=True
+        )
+        self._thread.start()
+
+    def _make(self, model_path: Path, mode: Mode, num_poses: int) -> None:
+        try:
+            self._made = PoseDetector(model_path, mode=mode, num_poses=num_poses)
+        except BaseException as error:  # raised by take(), on the caller's thread
+            self._made = error
+
+    def made_for(self, model_path: Path, mode: str, num_poses: int) -> bool:
+        """Whether this is the detector the caller now knows it needs."""
+        return self._settings == (Path(model_path), mode, num_poses)
+
+    def take(self) -> PoseDetector:
+        """The detector, once made; the caller closes it."""
+        self._thread.join()
+        made, self._made = self._made, None
+        if isinstance(made, BaseException):
+            raise made
+        if made is None:
+            raise RuntimeError("DetectorInBackground.take() called twice")
+        return made
+
+    def __enter__(self) -> DetectorInBackground:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._thread.join()
+        made, self._made = self._made, None
+        if isinstance(made, PoseDetector):
+            made.close()

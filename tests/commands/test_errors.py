@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -53,6 +56,21 @@ def test_unknown_stretch(capsys: pytest.CaptureFixture[str], with_model: Path, t
     code, _, err = _run(capsys, "analyze", "x.mp4", "-s", "kneeling-hip-flexer", "-o", str(tmp_path))
     assert code == 3
     assert "did you mean 'kneeling-hip-flexor'?" in _one_line_error(err)
+
+
+def test_an_error_while_the_model_loads_still_reaches_stderr(model_path: Path, tmp_path: Path) -> None:
+    """The model loads on a thread while the spec is checked, and MediaPipe's start silences
+    file descriptor 2 for a moment: the spec's error must still be printed, once."""
+    command = ["analyze", "x.mp4", "-s", "kneeling-hip-flexer", "-o", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, "-m", "posecheck", *command],
+        env={**os.environ, "POSECHECK_MODEL": str(model_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3
+    assert "did you mean 'kneeling-hip-flexor'?" in _one_line_error(result.stderr)
 
 
 def test_malformed_spec(capsys: pytest.CaptureFixture[str], with_model: Path, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from support.paths import REPO_DIR
 
 from posecheck.errors import ModelError
-from posecheck.pose.detector import PoseDetector
+from posecheck.pose.detector import DetectorInBackground, PoseDetector
 from posecheck.pose.landmarks import LANDMARK_INDEX
 
 pytestmark = pytest.mark.slow
@@ -154,7 +154,7 @@ def test_unclosed_detector_exits_quietly(model_path: Path) -> None:
         f"""
         import numpy as np
         from pathlib import Path
-        from posecheck.pose.detector import PoseDetector
+        from posecheck.pose.detector import DetectorInBackground, PoseDetector
         detector = PoseDetector(Path({str(model_path)!r}), mode="video")
         detector.detect(np.zeros((240, 320, 3), np.uint8), 0.0)
         """
@@ -166,3 +166,26 @@ def test_unclosed_detector_exits_quietly(model_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_detector_made_in_background_works_and_is_closed_when_not_taken(
+    model_path: Path, kneeling_photo: npt.NDArray[np.uint8]
+) -> None:
+    with DetectorInBackground(model_path, "image") as loading:
+        assert loading.made_for(model_path, "image", 1)
+        assert not loading.made_for(model_path, "video", 1)
+        with loading.take() as detector:
+            assert detector.mode == "image"
+            assert detector.detect(kneeling_photo, 0.0) is not None
+        with pytest.raises(RuntimeError, match="twice"):
+            loading.take()
+    with DetectorInBackground(model_path) as untaken:
+        pass
+    assert untaken._made is None  # made, then closed on leaving the block
+
+
+def test_detector_made_in_background_raises_on_take(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.task"
+    garbage.write_bytes(b"not a model")
+    with DetectorInBackground(garbage) as loading, pytest.raises(ModelError):
+        loading.take()
