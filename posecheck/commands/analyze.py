@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from posecheck.batch.jobs import is_batch
 from posecheck.commands.batch import batch_options, run_batch
@@ -32,6 +32,9 @@ from posecheck.commands.common import (
 from posecheck.commands.history import history_options, record_sessions
 from posecheck.errors import OutputError
 from posecheck.output import OutputLock, prepare_out_dir
+
+if TYPE_CHECKING:
+    from posecheck.pose.detector import DetectorInBackground  # imported at run time only with MediaPipe
 
 
 def register(commands: Any) -> None:
@@ -83,26 +86,27 @@ def run_analyze(args: argparse.Namespace) -> int:
         return _analyze_media(args, early)
 
 
-def _model_loading(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+def _model_loading(
+    args: argparse.Namespace,
+) -> contextlib.AbstractContextManager[DetectorInBackground | None]:
     """The pose model loading on a thread while the rest of the pipeline is imported and the
     spec and input are checked, when the model is already on disk (a download waits for
     those checks, so a typo never costs one). The context gives None otherwise."""
     # MediaPipe only when the model runs: not for a recording.
     from posecheck.errors import ModelError
     from posecheck.pose.detector import DetectorInBackground
-    from posecheck.video.sources import PHOTO_SUFFIXES
+    from posecheck.video.sources import is_photo_input
 
     try:
         model_path = resolve_model_arg(args, download=False)
     except ModelError:
         return contextlib.nullcontext()
-    path = Path(args.input)
-    photos = path.is_dir() or path.suffix.lower() in PHOTO_SUFFIXES
-    return DetectorInBackground(model_path, "image" if photos else "video", getattr(args, "people", 1))
+    mode: Literal["image", "video"] = "image" if is_photo_input(Path(args.input)) else "video"
+    return DetectorInBackground(model_path, mode, getattr(args, "people", 1))
 
 
-def _analyze_media(args: argparse.Namespace, early: Any) -> int:
-    from posecheck.pose.detector import DetectorInBackground, PoseDetector
+def _analyze_media(args: argparse.Namespace, early: DetectorInBackground | None) -> int:
+    from posecheck.pose.detector import PoseDetector
     from posecheck.pose.protocol import Detector
     from posecheck.pose.recording import RecordingDetector
     from posecheck.report.outputs import output_path, staged_path
@@ -121,11 +125,15 @@ def _analyze_media(args: argparse.Namespace, early: Any) -> int:
         mode: Literal["image", "video"] = "image" if photos else "video"
         with OutputLock(out_dir):
             model_path = resolve_model_arg(args)
-            loaded = isinstance(early, DetectorInBackground) and early.made_for(model_path, mode, people)
+            ready = early if early is not None and early.made_for(model_path, mode, people) else None
             saved_pose = staged_path(output_path(out_dir, source.name, "pose recording"))
             with (
                 _deleted_on_error(saved_pose),
-                early.take() if loaded else PoseDetector(model_path, mode=mode, num_poses=people) as model,
+                (
+                    ready.take()
+                    if ready is not None
+                    else PoseDetector(model_path, mode=mode, num_poses=people)
+                ) as model,
                 FrameProgress(source, args.quiet) as bar,
                 pose_writer_for(args, source, model_path, out_dir) as pose_writer,
             ):

@@ -4,8 +4,7 @@ The pose model is the slow part of an evaluation; the engine is fast. So each cl
 photo is run through the model once and its landmarks are saved as a pose recording
 (`.pose.jsonl.gz`, the format `posecheck record` writes), keyed by the file's content,
 the model file's content, the frame rate the model saw and the largest picture size it
-was given. Re-scoring after a spec edit
-then reads recordings only.
+was given. Re-scoring after a spec edit then reads recordings only.
 """
 
 from __future__ import annotations
@@ -71,9 +70,12 @@ class PoseCache:
 
     def path_for(self, media: Path) -> Path:
         """Where the recording of `media` lives (it may not exist yet)."""
-        # A photo is one frame whatever the frame-rate cap.
-        photo = media.suffix.lower() in PHOTO_SUFFIXES
-        rate = "photo" if photo else f"{self.max_fps:g}fps-{ANALYSIS_MAX_LONG_SIDE_PX}px"
+        # A photo is one frame at its own size, whatever the caps; a video's key names both.
+        rate = (
+            "photo"
+            if media.suffix.lower() in PHOTO_SUFFIXES
+            else f"{self.max_fps:g}fps-{ANALYSIS_MAX_LONG_SIDE_PX}px"
+        )
         key = f"{file_digest(media)[:20]}-{self.model_digest[:12]}-{rate}"
         return self.cache_dir / f"{media.stem}.{key}.pose.jsonl.gz"
 

@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from posecheck.errors import SourceError
 from posecheck.video.frame import Frame
+from posecheck.video.sinks import output_size
 
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 
@@ -67,6 +68,11 @@ ANALYSIS_MAX_LONG_SIDE_PX = 1280
 _SourceT = TypeVar("_SourceT", bound="FrameSource")
 
 
+def is_photo_input(path: Path) -> bool:
+    """Whether `open_source(path)` reads photos: a folder, or a photo file by its suffix."""
+    return path.is_dir() or path.suffix.lower() in PHOTO_SUFFIXES
+
+
 def open_source(path: str | os.PathLike[str]) -> FrameSource:
     """Open a video file, a photo, or a folder of photos as a `FrameSource`.
 
@@ -76,7 +82,7 @@ def open_source(path: str | os.PathLike[str]) -> FrameSource:
     source_path = Path(path)
     if not source_path.exists():
         raise SourceError(f"Input {source_path} not found: check the path and try again.")
-    if source_path.is_dir() or source_path.suffix.lower() in PHOTO_SUFFIXES:
+    if is_photo_input(source_path):
         return ImageSource(source_path)
     return VideoFileSource(source_path)
 
@@ -126,17 +132,12 @@ class FrameSource(ABC):
         self.close()
 
 
-def _shrunk_wh(size_wh: tuple[int, int], max_long_side_px: int | None) -> tuple[int, int]:
-    """`size_wh` shrunk (never enlarged) to `max_long_side_px` on the long side, aspect kept,
-    both sides even (what H.264 and MediaPipe's image copies like); None keeps it."""
-    width_px, height_px = size_wh
-    long_px = max(width_px, height_px)
-    if max_long_side_px is None or long_px <= max_long_side_px:
+def _analysis_wh(size_wh: tuple[int, int], max_long_side_px: int | None) -> tuple[int, int]:
+    """`size_wh` as analysed: kept when within `max_long_side_px` (or None), else shrunk to it
+    on the long side like the annotated video (`output_size`)."""
+    if max_long_side_px is None or max(size_wh) <= max_long_side_px:
         return size_wh
-    # Integer rounding so 1920x1080 -> 1280x720 exactly, with no float drift.
-    width_px = (width_px * max_long_side_px + long_px // 2) // long_px
-    height_px = (height_px * max_long_side_px + long_px // 2) // long_px
-    return max(2, width_px - width_px % 2), max(2, height_px - height_px % 2)
+    return output_size(size_wh, max_long_side_px)
 
 
 def _not_readable(path: Path, reason: str) -> SourceError:
@@ -241,7 +242,7 @@ class VideoFileSource(FrameSource):
         counterclockwise_deg = round(first.rotation / 90) * 90 % 360
         self.rotation_deg = -counterclockwise_deg % 360
         # Shrunk in the decoder's own colour conversion (one pass), in the stored orientation.
-        self._decoded_wh = _shrunk_wh((first.width, first.height), self._max_long_side_px)
+        self._decoded_wh = _analysis_wh((first.width, first.height), self._max_long_side_px)
         width_px, height_px = self._decoded_wh
         if self.rotation_deg in (90, 270):
             width_px, height_px = height_px, width_px
